@@ -1,0 +1,28 @@
+package dev.conveyor.workflows;
+
+import io.temporal.common.SearchAttributeKey;
+import java.util.List;
+
+/**
+ * Custom search attributes (all Keyword) that Conveyor sets and upserts, so the Temporal UI can
+ * filter "all running deploys to prod". They must be registered on the namespace before a workflow
+ * upserts them; the worker does so at start ({@link #ALL} lists them).
+ */
+public final class SearchAttributes {
+  public static final SearchAttributeKey<String> SERVICE =
+      SearchAttributeKey.forKeyword("ConveyorService");
+  public static final SearchAttributeKey<String> ENV = SearchAttributeKey.forKeyword("ConveyorEnv");
+  public static final SearchAttributeKey<String> STACK =
+      SearchAttributeKey.forKeyword("ConveyorStack");
+  public static final SearchAttributeKey<String> COMMIT =
+      SearchAttributeKey.forKeyword("ConveyorCommit");
+  public static final SearchAttributeKey<String> STATUS =
+      SearchAttributeKey.forKeyword("ConveyorStatus");
+  public static final SearchAttributeKey<String> STEP =
+      SearchAttributeKey.forKeyword("ConveyorStep");
+
+  public static final List<SearchAttributeKey<String>> ALL =
+      List.of(SERVICE, ENV, STACK, COMMIT, STATUS, STEP);
+
+  private SearchAttributes() {}
+}

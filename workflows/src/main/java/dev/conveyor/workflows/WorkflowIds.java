@@ -1,0 +1,16 @@
+package dev.conveyor.workflows;
+
+/** Readable workflow ids, so an operator can find a deployment by what it deploys. */
+public final class WorkflowIds {
+  private WorkflowIds() {}
+
+  /** {@code deploy/<env>/<service>/<commit12>}: one workflow per (env, service, commit). */
+  public static String deployment(String env, String service, String commit) {
+    return "deploy/" + env + "/" + service + "/" + shortCommit(commit);
+  }
+
+  /** The first twelve characters of a commit id, as Git shows abbreviated ids. */
+  public static String shortCommit(String commit) {
+    return commit.length() <= 12 ? commit : commit.substring(0, 12);
+  }
+}

@@ -1,0 +1,411 @@
+package dev.conveyor.workflows.deploy;
+
+import dev.conveyor.workflows.SearchAttributes;
+import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.steps.BuildActivities;
+import dev.conveyor.workflows.steps.BuildActivities.BuildRequest;
+import dev.conveyor.workflows.steps.BuildActivities.BuildResult;
+import dev.conveyor.workflows.steps.BuildActivities.PushRequest;
+import dev.conveyor.workflows.steps.BuildActivities.PushResult;
+import dev.conveyor.workflows.steps.DeployActivities;
+import dev.conveyor.workflows.steps.DeployActivities.FinishRequest;
+import dev.conveyor.workflows.steps.DeployActivities.HealthReport;
+import dev.conveyor.workflows.steps.DeployActivities.HealthRequest;
+import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
+import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.GitOpsActivities;
+import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
+import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
+import dev.conveyor.workflows.steps.KvActivities;
+import dev.conveyor.workflows.steps.KvActivities.KvRequest;
+import dev.conveyor.workflows.steps.KvActivities.KvResult;
+import dev.conveyor.workflows.steps.NotifierSpec;
+import dev.conveyor.workflows.steps.NotifyActivities;
+import dev.conveyor.workflows.steps.NotifyActivities.Notification;
+import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
+import dev.conveyor.workflows.steps.ResolveActivities;
+import dev.conveyor.workflows.steps.ResolveActivities.ResolveRequest;
+import dev.conveyor.workflows.steps.ResolvedDeployment;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/** The eight steps in order; see docs/architecture.md for each step's idempotency and failures. */
+public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWorkflow {
+  private static final Logger log = Workflow.getLogger(ServiceDeploymentWorkflowImpl.class);
+
+  /** Failure type of the workflow itself when a step fails: the message names step and reason. */
+  public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
+
+  private static final String[] PERMANENT = {
+    FailureTypes.INVALID_DEFINITIONS,
+    FailureTypes.BUILD_FAILED,
+    FailureTypes.REJECTED,
+    FailureTypes.UNAUTHORIZED,
+    FailureTypes.HEALTH_DEADLINE,
+    FailureTypes.MISCONFIGURED
+  };
+
+  /** Reads and small writes against Git, KV and target APIs: quick, retried with backoff. */
+  static final ActivityOptions REMOTE_CALL =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofSeconds(30))
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /** docker build and push: long, heartbeating, on hosts with a Docker engine. */
+  static final ActivityOptions BUILD =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.BUILD)
+          .setStartToCloseTimeout(Duration.ofMinutes(30))
+          .setHeartbeatTimeout(Duration.ofMinutes(1))
+          .setScheduleToCloseTimeout(Duration.ofHours(1))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(2))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofMinutes(1))
+                  .setMaximumAttempts(5)
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /**
+   * The health gate: heartbeats while it polls; the deadline itself comes from the service's
+   * health timeout (see {@link #healthWait}). A retry after a worker crash resumes the same
+   * deadline from the heartbeat details.
+   */
+  static final ActivityOptions HEALTH_WAIT =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofSeconds(10))
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /** Margin on top of the health timeout for the activity's hard limits. */
+  static final Duration HEALTH_MARGIN = Duration.ofMinutes(2);
+
+  /** Notifications: a few quick tries, then give up; never blocks or fails the deployment. */
+  static final ActivityOptions NOTIFY =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(3))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(2))
+                  .setBackoffCoefficient(2)
+                  .setMaximumAttempts(3)
+                  .setDoNotRetry(FailureTypes.MISCONFIGURED, FailureTypes.REJECTED)
+                  .build())
+          .build();
+
+  private final ResolveActivities resolver =
+      Workflow.newActivityStub(ResolveActivities.class, REMOTE_CALL);
+  private final BuildActivities builder = Workflow.newActivityStub(BuildActivities.class, BUILD);
+  private final KvActivities kv = Workflow.newActivityStub(KvActivities.class, REMOTE_CALL);
+  private final GitOpsActivities gitops =
+      Workflow.newActivityStub(GitOpsActivities.class, REMOTE_CALL);
+  private final DeployActivities targets =
+      Workflow.newActivityStub(DeployActivities.class, REMOTE_CALL);
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(NotifyActivities.class, NOTIFY);
+
+  private final StepTracker tracker = new StepTracker();
+  private DeployRequest request;
+  private String workflowId;
+  private String outcome = "RUNNING";
+  private String digest;
+  private String configCommit;
+  private String deploymentId;
+
+  @Override
+  public DeployResult deploy(DeployRequest request) {
+    this.request = request;
+    this.workflowId = Workflow.getInfo().getWorkflowId();
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.SERVICE.valueSet(request.service()),
+        SearchAttributes.ENV.valueSet(request.env()),
+        SearchAttributes.COMMIT.valueSet(request.commit()),
+        SearchAttributes.STATUS.valueSet("running"));
+    ResolvedDeployment resolved = null;
+    try {
+      resolved =
+          step(
+              Step.RESOLVE,
+              () ->
+                  resolver.resolve(
+                      new ResolveRequest(
+                          request.definitions(), request.env(), request.service(), request.commit())),
+              r -> "definitions at " + WorkflowIds.shortCommit(r.configCommit()));
+      return deployResolved(resolved);
+    } catch (ActivityFailure failure) {
+      Step failedStep = tracker.current();
+      String reason = describe(failure);
+      outcome = "FAILED";
+      log.warn("{} failed at {}: {}", workflowId, failedStep.label(), reason);
+      if (resolved != null) {
+        notifyAll(resolved, "FAILED", failedStep.label(), reason, null);
+      } else {
+        tracker.skipped(Step.NOTIFY, "definitions unreadable: notifiers unknown");
+      }
+      Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("failed"));
+      Workflow.setCurrentDetails("failed at " + failedStep.label() + ": " + reason);
+      throw ApplicationFailure.newNonRetryableFailure(
+          "deployment failed at step " + failedStep.label() + ": " + reason, DEPLOYMENT_FAILED);
+    }
+  }
+
+  private DeployResult deployResolved(ResolvedDeployment resolved) {
+    BuildResult built =
+        step(
+            Step.BUILD,
+            () ->
+                builder.build(
+                    new BuildRequest(
+                        resolved.sourceRepo(),
+                        resolved.commit(),
+                        resolved.dockerfile(),
+                        resolved.context(),
+                        resolved.imageTag(),
+                        workflowId)),
+            b -> b.reused() ? "reused " + b.digest() : "built " + b.imageTag());
+    String pinnedImage;
+    if (built.reused()) {
+      digest = built.digest();
+      pinnedImage = resolved.imageRepository() + "@" + digest;
+      tracker.skipped(Step.PUSH, "image already in the registry");
+    } else {
+      PushResult pushed =
+          step(
+              Step.PUSH,
+              () -> builder.push(new PushRequest(resolved.imageTag(), workflowId)),
+              PushResult::digest);
+      digest = pushed.digest();
+      pinnedImage = pushed.pinnedImage();
+    }
+
+    KvResult recorded =
+        step(
+            Step.KV,
+            () ->
+                kv.recordImage(
+                    new KvRequest(
+                        resolved.consulUrl(),
+                        resolved.env(),
+                        resolved.service(),
+                        pinnedImage,
+                        resolved.commit())),
+            r -> r.changed() ? r.key() + " set" : r.key() + " already set");
+
+    ConfigCommitResult committed =
+        step(
+            Step.COMMIT,
+            () ->
+                gitops.commitAppDefinition(
+                    new ConfigCommitRequest(
+                        resolved.definitions(),
+                        resolved.env(),
+                        resolved.service(),
+                        resolved.appFile(),
+                        resolved.appId(),
+                        pinnedImage,
+                        resolved.commit(),
+                        workflowId,
+                        request.requestedBy())),
+            c -> (c.created() ? "committed " : "unchanged at ") + WorkflowIds.shortCommit(c.configCommit()));
+    configCommit = committed.configCommit();
+
+    TargetRequest target =
+        new TargetRequest(
+            resolved.target(),
+            resolved.env(),
+            resolved.service(),
+            resolved.appId(),
+            resolved.marathonUrl(),
+            resolved.definitions(),
+            committed.configCommit(),
+            committed.path(),
+            pinnedImage,
+            resolved.commit(),
+            resolved.health(),
+            workflowId,
+            request.force());
+    TargetDeployment deployment =
+        step(
+            Step.DEPLOY,
+            () -> targets.deploy(target),
+            d -> (d.alreadyLive() ? "already live: " : "deployment ") + d.deploymentId());
+    deploymentId = deployment.deploymentId();
+
+    HealthReport health;
+    try {
+      health =
+          step(
+              Step.HEALTH,
+              () -> healthWait(resolved).awaitHealthy(new HealthRequest(target, deployment)),
+              HealthReport::summary);
+    } catch (ActivityFailure failure) {
+      finishQuietly(new FinishRequest(target, deployment, false));
+      throw failure;
+    }
+    finishQuietly(new FinishRequest(target, deployment, true));
+
+    outcome = "SUCCEEDED";
+    notifyAll(resolved, "SUCCEEDED", null, null, pinnedImage);
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
+    Workflow.setCurrentDetails("healthy: " + health.summary());
+    return new DeployResult(
+        workflowId,
+        resolved.env(),
+        resolved.service(),
+        resolved.commit(),
+        pinnedImage,
+        digest,
+        built.reused(),
+        resolved.configCommit(),
+        committed.configCommit(),
+        deployment.deploymentId(),
+        deployment.version(),
+        recorded.previous(),
+        tracker.snapshot());
+  }
+
+  @Override
+  public DeployStatus status() {
+    return new DeployStatus(
+        workflowId,
+        request == null ? null : request.env(),
+        request == null ? null : request.service(),
+        request == null ? null : request.commit(),
+        outcome,
+        digest,
+        configCommit,
+        deploymentId,
+        tracker.snapshot());
+  }
+
+  private DeployActivities healthWait(ResolvedDeployment resolved) {
+    Duration timeout = Duration.ofSeconds(Math.max(1, resolved.health().timeoutSeconds()));
+    return Workflow.newActivityStub(
+        DeployActivities.class,
+        ActivityOptions.newBuilder(HEALTH_WAIT)
+            .setStartToCloseTimeout(timeout.plus(HEALTH_MARGIN))
+            .setScheduleToCloseTimeout(timeout.plus(HEALTH_MARGIN).multipliedBy(2))
+            .build());
+  }
+
+  /** Cleanup after the health gate must not turn a healthy deployment into a failed one. */
+  private void finishQuietly(FinishRequest finish) {
+    try {
+      targets.finish(finish);
+    } catch (ActivityFailure failure) {
+      log.warn("{}: finishing the rollout failed: {}", workflowId, describe(failure));
+    }
+  }
+
+  private <T> T step(Step step, Supplier<T> call, Function<T, String> detail) {
+    tracker.start(step);
+    try {
+      T result = call.get();
+      tracker.done(step, detail.apply(result));
+      return result;
+    } catch (ActivityFailure failure) {
+      tracker.failed(step, describe(failure));
+      throw failure;
+    }
+  }
+
+  /** Sends to every notifier at once; a channel that keeps failing is logged, not fatal. */
+  private void notifyAll(
+      ResolvedDeployment resolved, String result, String failedStep, String reason, String image) {
+    tracker.start(Step.NOTIFY);
+    List<StepTiming> timings = new ArrayList<>();
+    for (StepStatus s : tracker.snapshot()) {
+      if (s.step() != Step.NOTIFY) {
+        timings.add(new StepTiming(s.step().label(), s.state().name(), s.millis()));
+      }
+    }
+    List<NotifierSpec> specs = resolved.notifiers();
+    List<Promise<NotifyActivities.NotifyResult>> sends = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      Notification notification =
+          new Notification(
+              specs.get(i),
+              workflowId + "/" + result.toLowerCase(java.util.Locale.ROOT) + "/" + i,
+              workflowId,
+              resolved.env(),
+              resolved.service(),
+              resolved.commit(),
+              image,
+              result,
+              failedStep,
+              reason,
+              request.requestedBy(),
+              timings);
+      sends.add(Async.function(notifier::send, notification));
+    }
+    int delivered = 0;
+    List<String> problems = new ArrayList<>();
+    for (Promise<NotifyActivities.NotifyResult> send : sends) {
+      try {
+        send.get();
+        delivered++;
+      } catch (ActivityFailure failure) {
+        problems.add(describe(failure));
+      }
+    }
+    String detail = delivered + "/" + specs.size() + " sent";
+    if (!problems.isEmpty()) {
+      detail += "; failed: " + String.join("; ", problems);
+      log.warn("{}: notifications failed: {}", workflowId, problems);
+    }
+    tracker.done(Step.NOTIFY, detail);
+  }
+
+  /** The innermost useful message of a failure chain: the activity's own words, or the timeout. */
+  static String describe(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof ActivityFailure && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApplicationFailure app) {
+      return app.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure timeout) {
+      return "timed out (" + timeout.getTimeoutType().name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+    if (cause instanceof TemporalFailure temporal) {
+      return temporal.getOriginalMessage();
+    }
+    return String.valueOf(cause.getMessage());
+  }
+}
