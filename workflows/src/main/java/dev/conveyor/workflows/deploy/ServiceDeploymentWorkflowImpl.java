@@ -93,9 +93,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
           .build();
 
   /**
-   * The health gate: heartbeats while it polls; the deadline itself comes from the service's
-   * health timeout (see {@link #healthWait}). A retry after a worker crash resumes the same
-   * deadline from the heartbeat details.
+   * The health gate: heartbeats while it polls; the deadline itself comes from the service's health
+   * timeout (see {@link #healthWait}). A retry after a worker crash resumes the same deadline from
+   * the heartbeat details.
    */
   static final ActivityOptions HEALTH_WAIT =
       ActivityOptions.newBuilder()
@@ -164,7 +164,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
               () ->
                   resolver.resolve(
                       new ResolveRequest(
-                          request.definitions(), request.env(), request.service(), request.commit())),
+                          request.definitions(),
+                          request.env(),
+                          request.service(),
+                          request.commit())),
               r -> "definitions at " + WorkflowIds.shortCommit(r.configCommit()));
       return deployResolved(resolved);
     } catch (ActivityFailure failure) {
@@ -241,7 +244,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
                         resolved.commit(),
                         workflowId,
                         request.requestedBy())),
-            c -> (c.created() ? "committed " : "unchanged at ") + WorkflowIds.shortCommit(c.configCommit()));
+            c ->
+                (c.created() ? "committed " : "unchanged at ")
+                    + WorkflowIds.shortCommit(c.configCommit()));
     configCommit = committed.configCommit();
 
     TargetRequest target =
@@ -401,7 +406,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       return app.getOriginalMessage();
     }
     if (cause instanceof TimeoutFailure timeout) {
-      return "timed out (" + timeout.getTimeoutType().name().toLowerCase(java.util.Locale.ROOT) + ")";
+      return "timed out ("
+          + timeout.getTimeoutType().name().toLowerCase(java.util.Locale.ROOT)
+          + ")";
     }
     if (cause instanceof TemporalFailure temporal) {
       return temporal.getOriginalMessage();

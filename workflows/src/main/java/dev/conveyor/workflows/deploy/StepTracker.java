@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The state of each step, kept in workflow memory for the status query and mirrored into the
- * {@code ConveyorStep} search attribute and the UI's current details. Workflow time only.
+ * The state of each step, kept in workflow memory for the status query and mirrored into the {@code
+ * ConveyorStep} search attribute and the UI's current details. Workflow time only.
  */
 final class StepTracker {
   private final Map<Step, StepStatus> steps = new EnumMap<>(Step.class);

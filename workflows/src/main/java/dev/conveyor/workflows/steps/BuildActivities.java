@@ -7,8 +7,8 @@ import io.temporal.activity.ActivityInterface;
 public interface BuildActivities {
   /**
    * Builds the source repo's tree at the commit and tags it {@code <registry>/<service>:<commit>}.
-   * Idempotent: when the registry already has that tag, nothing is built and the result says
-   * {@code reused} with the registry's digest. Heartbeats with build progress.
+   * Idempotent: when the registry already has that tag, nothing is built and the result says {@code
+   * reused} with the registry's digest. Heartbeats with build progress.
    */
   BuildResult build(BuildRequest request);
 

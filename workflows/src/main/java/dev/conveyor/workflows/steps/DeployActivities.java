@@ -13,8 +13,8 @@ public interface DeployActivities {
   TargetDeployment deploy(TargetRequest request);
 
   /**
-   * Waits until every instance of the new version is healthy, heartbeating what it sees; fails
-   * with {@link FailureTypes#HEALTH_DEADLINE} and the reason when the deadline passes. Read-only.
+   * Waits until every instance of the new version is healthy, heartbeating what it sees; fails with
+   * {@link FailureTypes#HEALTH_DEADLINE} and the reason when the deadline passes. Read-only.
    */
   HealthReport awaitHealthy(HealthRequest request);
 
@@ -45,7 +45,8 @@ public interface DeployActivities {
    * @param version Marathon's app version, or the container id
    * @param endpoint where the new version answers when the target knows it (Docker), else null
    */
-  record TargetDeployment(String deploymentId, String version, String endpoint, boolean alreadyLive) {}
+  record TargetDeployment(
+      String deploymentId, String version, String endpoint, boolean alreadyLive) {}
 
   record HealthRequest(TargetRequest target, TargetDeployment deployment) {}
 

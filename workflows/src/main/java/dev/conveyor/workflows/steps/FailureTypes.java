@@ -1,9 +1,9 @@
 package dev.conveyor.workflows.steps;
 
 /**
- * Application failure types shared by activities (which throw them) and workflows (which list
- * them as non-retryable). A type here means "retrying will not help": the input or the remote's
- * answer must change first.
+ * Application failure types shared by activities (which throw them) and workflows (which list them
+ * as non-retryable). A type here means "retrying will not help": the input or the remote's answer
+ * must change first.
  */
 public final class FailureTypes {
   /** conveyor.yaml or an app template is invalid; the message carries every validator problem. */

@@ -6,13 +6,14 @@ import io.temporal.activity.ActivityInterface;
 @ActivityInterface
 public interface KvActivities {
   /**
-   * Sets {@code conveyor/<env>/<service>/image} to the pinned image, {@code …/commit} to the
-   * commit and {@code …/previous} to the value it replaced, with compare-and-set. Idempotent: when
-   * the image key already holds the pinned image, nothing is written and {@code changed} is false.
+   * Sets {@code conveyor/<env>/<service>/image} to the pinned image, {@code …/commit} to the commit
+   * and {@code …/previous} to the value it replaced, with compare-and-set. Idempotent: when the
+   * image key already holds the pinned image, nothing is written and {@code changed} is false.
    */
   KvResult recordImage(KvRequest request);
 
-  record KvRequest(String consulUrl, String env, String service, String pinnedImage, String commit) {}
+  record KvRequest(
+      String consulUrl, String env, String service, String pinnedImage, String commit) {}
 
   /** {@code previous} is the image that was live before (null on a first deployment). */
   record KvResult(String key, String previous, boolean changed) {}

@@ -9,8 +9,8 @@ public interface ResolveActivities {
    * Reads {@code conveyor.yaml} and the service's app template at the config repo's current head,
    * validates them and resolves the environment. Read-only, so safe to repeat.
    *
-   * @throws io.temporal.failure.ApplicationFailure of type {@link
-   *     FailureTypes#INVALID_DEFINITIONS} with every problem when the definitions are invalid
+   * @throws io.temporal.failure.ApplicationFailure of type {@link FailureTypes#INVALID_DEFINITIONS}
+   *     with every problem when the definitions are invalid
    */
   ResolvedDeployment resolve(ResolveRequest request);
 

@@ -1,0 +1,184 @@
+package dev.conveyor.workflows.deploy;
+
+import dev.conveyor.workflows.steps.BuildActivities;
+import dev.conveyor.workflows.steps.DeployActivities;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.GitOpsActivities;
+import dev.conveyor.workflows.steps.HealthSpec;
+import dev.conveyor.workflows.steps.KvActivities;
+import dev.conveyor.workflows.steps.NotifierSpec;
+import dev.conveyor.workflows.steps.NotifyActivities;
+import dev.conveyor.workflows.steps.ResolveActivities;
+import dev.conveyor.workflows.steps.ResolvedDeployment;
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * In-memory activities for workflow logic tests. They keep state the way the real ones do (KV
+ * previous value, one config commit per content, registry contents) and can be told to fail a step
+ * transiently N times or permanently, so each workflow path can be driven.
+ */
+final class FakeSteps
+    implements ResolveActivities,
+        BuildActivities,
+        KvActivities,
+        GitOpsActivities,
+        DeployActivities,
+        NotifyActivities {
+
+  static final String DIGEST = "sha256:" + "ab".repeat(32);
+
+  final Map<Step, AtomicInteger> calls = new EnumMap<>(Step.class);
+  final Map<Step, AtomicInteger> transientFailures = new EnumMap<>(Step.class);
+  final Map<Step, ApplicationFailure> permanentFailures = new EnumMap<>(Step.class);
+  final List<Notification> notifications = Collections.synchronizedList(new ArrayList<>());
+  final Map<String, String> kv = new ConcurrentHashMap<>();
+  final List<String> configCommits = Collections.synchronizedList(new ArrayList<>());
+  final List<Boolean> finishes = Collections.synchronizedList(new ArrayList<>());
+  volatile boolean imageInRegistry;
+  volatile boolean healthyNever;
+  volatile int notifierCount = 1;
+  volatile boolean failingNotifier;
+
+  FakeSteps() {
+    for (Step step : Step.values()) {
+      calls.put(step, new AtomicInteger());
+      transientFailures.put(step, new AtomicInteger());
+    }
+  }
+
+  FakeSteps failTransiently(Step step, int times) {
+    transientFailures.get(step).set(times);
+    return this;
+  }
+
+  FakeSteps failPermanently(Step step, String message, String type) {
+    permanentFailures.put(step, ApplicationFailure.newNonRetryableFailure(message, type));
+    return this;
+  }
+
+  private void enter(Step step) {
+    calls.get(step).incrementAndGet();
+    if (permanentFailures.containsKey(step)) {
+      throw permanentFailures.get(step);
+    }
+    if (transientFailures.get(step).getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException(step.label() + ": connection refused (simulated)");
+    }
+  }
+
+  @Override
+  public ResolvedDeployment resolve(ResolveRequest request) {
+    enter(Step.RESOLVE);
+    List<NotifierSpec> notifiers = new ArrayList<>();
+    for (int i = 0; i < notifierCount; i++) {
+      notifiers.add(new NotifierSpec("webhook", "${env:HOOK_" + i + "}", Map.of()));
+    }
+    return new ResolvedDeployment(
+        request.definitions(),
+        "c0ffee" + "0".repeat(34),
+        request.env(),
+        request.service(),
+        request.commit(),
+        "marathon",
+        "localhost:5000",
+        "localhost:5000/" + request.service(),
+        "/src/" + request.service() + ".git",
+        "Dockerfile",
+        ".",
+        "marathon/" + request.service() + ".json",
+        "/" + request.service(),
+        new HealthSpec("/health", 8080, 60),
+        "http://marathon:8080",
+        null,
+        notifiers,
+        900);
+  }
+
+  @Override
+  public BuildResult build(BuildRequest request) {
+    enter(Step.BUILD);
+    if (imageInRegistry) {
+      return new BuildResult(request.imageTag(), true, DIGEST, null);
+    }
+    return new BuildResult(request.imageTag(), false, null, "sha256:image");
+  }
+
+  @Override
+  public PushResult push(PushRequest request) {
+    enter(Step.PUSH);
+    imageInRegistry = true;
+    String repository = request.imageTag().substring(0, request.imageTag().lastIndexOf(':'));
+    return new PushResult(DIGEST, repository + "@" + DIGEST);
+  }
+
+  @Override
+  public KvResult recordImage(KvRequest request) {
+    enter(Step.KV);
+    String key = "conveyor/" + request.env() + "/" + request.service() + "/image";
+    String current = kv.get(key);
+    if (request.pinnedImage().equals(current)) {
+      return new KvResult(key, kv.get(key + "/previous"), false);
+    }
+    if (current != null) {
+      kv.put(key + "/previous", current);
+    }
+    kv.put(key, request.pinnedImage());
+    return new KvResult(key, current, true);
+  }
+
+  @Override
+  public ConfigCommitResult commitAppDefinition(ConfigCommitRequest request) {
+    enter(Step.COMMIT);
+    String content = request.env() + "/" + request.service() + "=" + request.pinnedImage();
+    String path = "marathon/" + request.env() + "/" + request.service() + ".json";
+    if (!configCommits.isEmpty() && configCommits.get(configCommits.size() - 1).equals(content)) {
+      return new ConfigCommitResult("commit-" + configCommits.size(), path, false);
+    }
+    configCommits.add(content);
+    return new ConfigCommitResult("commit-" + configCommits.size(), path, true);
+  }
+
+  @Override
+  public TargetDeployment deploy(TargetRequest request) {
+    enter(Step.DEPLOY);
+    return new TargetDeployment("deployment-1", "2026-11-27T00:00:00.000Z", null, false);
+  }
+
+  @Override
+  public HealthReport awaitHealthy(HealthRequest request) {
+    enter(Step.HEALTH);
+    if (healthyNever) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "not healthy after 60s: 0/1 healthy; task web.1: GET /health -> 503",
+          FailureTypes.HEALTH_DEADLINE);
+    }
+    return new HealthReport(1, 1, "1/1 healthy");
+  }
+
+  @Override
+  public FinishResult finish(FinishRequest request) {
+    finishes.add(request.succeeded());
+    return new FinishResult(request.succeeded() ? "old version retired" : "new version removed");
+  }
+
+  @Override
+  public NotifyResult send(Notification notification) {
+    calls.get(Step.NOTIFY).incrementAndGet();
+    if (failingNotifier) {
+      throw new IllegalStateException("webhook answered 500 (simulated)");
+    }
+    notifications.add(notification);
+    return new NotifyResult(notification.notifier().type(), "sent");
+  }
+
+  int calls(Step step) {
+    return calls.get(step).get();
+  }
+}
