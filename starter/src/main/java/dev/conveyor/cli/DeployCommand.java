@@ -1,0 +1,154 @@
+package dev.conveyor.cli;
+
+import dev.conveyor.workflows.SearchAttributes;
+import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.deploy.DeployRequest;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributes.Builder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "deploy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Deploys one commit of one service to one environment.",
+      "Prints the workflow id (deploy/<env>/<service>/<commit12>); the same commit twice is one",
+      "workflow."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:started (with --wait: deployed and healthy)",
+      "1:with --wait: the deployment failed",
+      "2:usage error, or Temporal unreachable"
+    })
+final class DeployCommand implements Callable<Integer> {
+  private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{7,64}");
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Mixin TemporalOptions temporal;
+
+  @Option(names = "--service", required = true, description = "Service name from conveyor.yaml.")
+  String service;
+
+  @Option(names = "--env", required = true, description = "Environment name from conveyor.yaml.")
+  String env;
+
+  @Option(
+      names = "--commit",
+      required = true,
+      description = "Full source commit id (40 hex characters) to build and deploy.")
+  String commit;
+
+  @Option(
+      names = "--definitions",
+      paramLabel = "PATH|URL",
+      description =
+          "The config repo that holds conveyor.yaml (default: $CONVEYOR_DEFINITIONS, else the"
+              + " current directory). A path is made absolute: the worker reads it.")
+  String definitions;
+
+  @Option(names = "--by", description = "Who asks (default: $USER).")
+  String by;
+
+  @Option(names = "--force", description = "Let the target override a deployment in progress.")
+  boolean force;
+
+  @Option(names = "--wait", description = "Show each step as it finishes and wait for the end.")
+  boolean await;
+
+  @Override
+  public Integer call() {
+    var out = spec.commandLine().getOut();
+    if (!COMMIT.matcher(commit).matches()) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "conveyor deploy: --commit '"
+                  + commit
+                  + "' is not a commit id; pass the full hex id, e.g. from `git rev-parse HEAD`");
+      return ConveyorCli.USAGE;
+    }
+    String location = definitionsLocation(definitions);
+    String workflowId = WorkflowIds.deployment(env, service, commit);
+    try (TemporalOptions.Connection connection = temporal.connect()) {
+      WorkflowClient client = connection.client();
+      Builder attributes =
+          io.temporal.common.SearchAttributes.newBuilder()
+              .set(SearchAttributes.SERVICE, service)
+              .set(SearchAttributes.ENV, env)
+              .set(SearchAttributes.COMMIT, commit)
+              .set(SearchAttributes.STATUS, "running");
+      ServiceDeploymentWorkflow workflow =
+          client.newWorkflowStub(
+              ServiceDeploymentWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(workflowId)
+                  .setTaskQueue(TaskQueues.CONTROL)
+                  .setWorkflowIdReusePolicy(
+                      WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+                  .setWorkflowIdConflictPolicy(
+                      WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                  .setTypedSearchAttributes(attributes.build())
+                  .setStaticSummary(
+                      "deploy " + service + " " + WorkflowIds.shortCommit(commit) + " to " + env)
+                  .build());
+      DeployRequest request =
+          new DeployRequest(location, env, service, commit, requester(by), force);
+      try {
+        WorkflowClient.start(workflow::deploy, request);
+        out.println(workflowId);
+      } catch (WorkflowExecutionAlreadyStarted already) {
+        out.println(workflowId + " (already running or done)");
+      }
+      if (!await) {
+        return ConveyorCli.OK;
+      }
+      return new StatusPrinter(out).follow(client, workflowId);
+    }
+  }
+
+  static String requester(String by) {
+    if (by != null && !by.isBlank()) {
+      return by;
+    }
+    String user = System.getenv("USER");
+    return user == null || user.isBlank() ? System.getProperty("user.name", "unknown") : user;
+  }
+
+  /** URLs pass through; paths become absolute so the worker, in another directory, finds them. */
+  static String definitionsLocation(String given) {
+    String value = given;
+    if (value == null || value.isBlank()) {
+      value = System.getenv("CONVEYOR_DEFINITIONS");
+    }
+    if (value == null || value.isBlank()) {
+      value = ".";
+    }
+    if (value.contains("://") || value.matches("[\\w.-]+@[\\w.-]+:.*")) {
+      return value;
+    }
+    Path path = Path.of(value).toAbsolutePath().normalize();
+    if (!Files.exists(path)) {
+      throw new ConveyorCli.EnvironmentException(
+          "--definitions "
+              + given
+              + ": "
+              + path
+              + " does not exist; pass the config repo that holds conveyor.yaml");
+    }
+    return path.toString();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.conveyor.cli;
+
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options every command that talks to Temporal shares, and the connection they make. */
+final class TemporalOptions {
+  static final String DEFAULT_TARGET = "127.0.0.1:7233";
+
+  @Option(
+      names = "--temporal",
+      paramLabel = "HOST:PORT",
+      description = "Temporal frontend (default: $CONVEYOR_TEMPORAL or " + DEFAULT_TARGET + ").")
+  String target;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "default",
+      description = "Temporal namespace (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  String target() {
+    if (target != null) {
+      return target;
+    }
+    String fromEnv = System.getenv("CONVEYOR_TEMPORAL");
+    return fromEnv == null || fromEnv.isBlank() ? DEFAULT_TARGET : fromEnv;
+  }
+
+  /**
+   * Connects and checks that the server answers within a few seconds, so an unreachable Temporal is
+   * one clear line instead of a hang or a stack trace.
+   */
+  Connection connect() {
+    String address = target();
+    WorkflowServiceStubs service;
+    try {
+      service =
+          WorkflowServiceStubs.newConnectedServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder()
+                  .setTarget(address)
+                  .setRpcTimeout(Duration.ofSeconds(10))
+                  .build(),
+              Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      throw unreachable(address, e);
+    }
+    try {
+      service
+          .blockingStub()
+          .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      service.shutdownNow();
+      throw unreachable(address, e);
+    }
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+    return new Connection(service, client);
+  }
+
+  private static ConveyorCli.EnvironmentException unreachable(String address, Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why =
+        root instanceof StatusRuntimeException sre
+            ? sre.getStatus().getCode().name()
+            : root.getMessage();
+    return new ConveyorCli.EnvironmentException(
+        "cannot reach Temporal at "
+            + address
+            + " ("
+            + why
+            + "). Start a local one with `./conveyor worker --dev`, or pass --temporal HOST:PORT"
+            + " (or set CONVEYOR_TEMPORAL).");
+  }
+
+  record Connection(WorkflowServiceStubs service, WorkflowClient client) implements AutoCloseable {
+    @Override
+    public void close() {
+      service.shutdown();
+    }
+  }
+}
