@@ -141,10 +141,13 @@ final class Checks {
 
   /** A string that must be one of {@code allowed} (exact case), with a did-you-mean hint. */
   Optional<String> oneOf(Node node, String path, List<String> allowed) {
-    Optional<String> text = string(node, path);
-    if (text.isEmpty()) {
-      return text;
+    if (!(node instanceof Node.Scalar scalar && scalar.isString())) {
+      report.error(
+          node.position(),
+          path + " must be one of " + String.join(", ", allowed) + ", not " + describe(node));
+      return Optional.empty();
     }
+    Optional<String> text = Optional.of(scalar.text());
     if (allowed.contains(text.get())) {
       return text;
     }

@@ -37,6 +37,8 @@ final class ConveyorYamlReader {
           Notifier.SLACK, List.of("type", "url", "channel"),
           Notifier.MAIL, List.of("type", "to", "from", "smtp", "username", "password"));
 
+  private static final Map<String, String> EXAMPLE_URLS =
+      Map.of("marathon", "http://marathon.prod:8080", "consul", "http://consul.prod:8500");
   private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+\\S*");
   private static final Pattern REGISTRY = Pattern.compile("[A-Za-z0-9.-]+(:\\d{1,5})?(/\\S*)?");
   private static final Pattern SMTP = Pattern.compile("[A-Za-z0-9.-]+:(\\d{1,5})");
@@ -271,7 +273,7 @@ final class ConveyorYamlReader {
     Optional<Node> url = block.get().value("url");
     if (url.isEmpty()) {
       checks.missing(
-          field.get().keyPosition(), path + ".url", "e.g. url: \"http://" + key + ":8080\"");
+          field.get().keyPosition(), path + ".url", "e.g. url: \"" + EXAMPLE_URLS.get(key) + "\"");
       return Optional.empty();
     }
     return url(url.get(), path + ".url");
@@ -283,7 +285,10 @@ final class ConveyorYamlReader {
     if (text.isEmpty()) {
       return text;
     }
-    if (SecretRef.isReference(text.get()) || HTTP_URL.matcher(text.get()).matches()) {
+    // A malformed reference is reported by SecretScanner; one message for it is enough.
+    if (SecretRef.isReference(text.get())
+        || HTTP_URL.matcher(text.get()).matches()
+        || SecretRef.hasMalformedReference(text.get())) {
       return text;
     }
     report.error(

@@ -56,7 +56,7 @@ final class TreeReader {
         report.error(
             position(parser.currentTokenLocation()),
             format == Format.YAML
-                ? "a second YAML document starts here; keep one document per file"
+                ? "a second YAML document begins here (after a --- line); keep one document per file"
                 : "unexpected content after the end of the JSON value");
         return Optional.empty();
       }
