@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,7 +176,8 @@ final class DefinitionsLoader {
   // ---- app templates
 
   private static void checkTemplates(Path root, ConveyorFile file, Report report) {
-    Set<Path> checked = new HashSet<>();
+    Map<Path, Optional<Node>> parsed = new HashMap<>();
+    Map<String, String> serviceByAppId = new HashMap<>();
     file.apps()
         .forEach(
             (service, ref) -> {
@@ -186,7 +187,9 @@ final class DefinitionsLoader {
                 report.error(
                     ref.position(),
                     "app template " + relative + " of service '" + service + "' is a directory");
-              } else if (!Files.isRegularFile(path)) {
+                return;
+              }
+              if (!Files.isRegularFile(path)) {
                 report.error(
                     ref.position(),
                     "app template "
@@ -196,13 +199,46 @@ final class DefinitionsLoader {
                         + "' does not exist (create it, or set services."
                         + service
                         + ".app to the template's path)");
-              } else if (checked.add(path)) {
-                Report templateReport = report.forFile(relative);
-                readText(path, templateReport)
-                    .flatMap(text -> TreeReader.read(text, TreeReader.Format.JSON, templateReport))
-                    .ifPresent(tree -> MarathonAppRules.check(tree, templateReport));
+                return;
               }
+              Optional<Node> tree =
+                  parsed.computeIfAbsent(path, p -> readTemplate(p, report.forFile(relative)));
+              appId(tree)
+                  .ifPresent(
+                      id -> {
+                        String other = serviceByAppId.putIfAbsent(id, service);
+                        if (other != null) {
+                          report.error(
+                              ref.position(),
+                              "service '"
+                                  + service
+                                  + "' deploys Marathon app "
+                                  + id
+                                  + ", and so does service '"
+                                  + other
+                                  + "'; give each service its own app id");
+                        }
+                      });
             });
+  }
+
+  /** The parsed template, its problems reported: checked once even when services share it. */
+  private static Optional<Node> readTemplate(Path path, Report templateReport) {
+    Optional<Node> tree =
+        readText(path, templateReport)
+            .flatMap(text -> TreeReader.read(text, TreeReader.Format.JSON, templateReport));
+    tree.ifPresent(t -> MarathonAppRules.check(t, templateReport));
+    return tree;
+  }
+
+  /** The template's app id made absolute ("billing" and "/billing" are the same app). */
+  private static Optional<String> appId(Optional<Node> tree) {
+    return tree.filter(Node.Mapping.class::isInstance)
+        .flatMap(t -> ((Node.Mapping) t).value("id"))
+        .filter(id -> id instanceof Node.Scalar scalar && scalar.isString())
+        .map(id -> ((Node.Scalar) id).text())
+        .filter(id -> MarathonAppRules.APP_ID.matcher(id).matches())
+        .map(id -> id.startsWith("/") ? id : "/" + id);
   }
 
   /** {@code path} relative to {@code root}, with '/' separators on every platform. */

@@ -62,7 +62,7 @@ final class TreeReader {
       }
       return Optional.of(root);
     } catch (JsonProcessingException e) {
-      syntaxError(e);
+      syntaxError(e, format);
       return Optional.empty();
     } catch (IOException e) {
       // Parsing a String does no real I/O: anything else is a bug, not a user error.
@@ -80,7 +80,7 @@ final class TreeReader {
           new Node.Scalar(at, Node.Scalar.Type.STRING, parser.getText());
       case VALUE_NUMBER_INT ->
           new Node.Scalar(at, Node.Scalar.Type.INTEGER, parser.getBigIntegerValue().toString());
-      case VALUE_NUMBER_FLOAT -> new Node.Scalar(at, Node.Scalar.Type.DECIMAL, decimalText(parser));
+      case VALUE_NUMBER_FLOAT -> new Node.Scalar(at, Node.Scalar.Type.DECIMAL, parser.getText());
       case VALUE_TRUE, VALUE_FALSE ->
           new Node.Scalar(at, Node.Scalar.Type.BOOLEAN, token.asString());
       case VALUE_NULL -> new Node.Scalar(at, Node.Scalar.Type.NULL, "null");
@@ -119,16 +119,7 @@ final class TreeReader {
     return new Node.Sequence(at, items);
   }
 
-  private static String decimalText(JsonParser parser) throws IOException {
-    try {
-      return parser.getDecimalValue().toPlainString();
-    } catch (NumberFormatException e) {
-      // .inf and .nan in YAML: keep the text, Node.Scalar.number() reports it as not finite.
-      return parser.getText();
-    }
-  }
-
-  private void syntaxError(JsonProcessingException e) {
+  private void syntaxError(JsonProcessingException e, Format format) {
     if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
       String message = "YAML syntax error: " + yaml.getProblem();
       Mark context = yaml.getContextMark();
@@ -146,7 +137,15 @@ final class TreeReader {
     }
     JsonLocation location = e.getLocation();
     Position at = location == null ? Position.START : position(location);
-    report.error(at, "JSON syntax error: " + firstLine(e.getOriginalMessage()));
+    report.error(at, format + " syntax error: " + describe(e.getOriginalMessage()));
+  }
+
+  private static String describe(String parserMessage) {
+    // Jackson's YAML parser names SnakeYAML event classes here; say what it means instead.
+    if (parserMessage.startsWith("Expected a field name (Scalar value in YAML)")) {
+      return "keys must be plain text, not lists or mappings";
+    }
+    return firstLine(parserMessage);
   }
 
   private static String firstLine(String message) {

@@ -202,4 +202,22 @@ class AppTemplateValidationTests {
                     + "name \"Web\" must be a lowercase letter followed by lowercase letters, digits"
                     + " and dashes"));
   }
+
+  @Test
+  void rejectsTwoServicesThatDeployTheSameMarathonApp() {
+    assertThat(load("duplicate-app-id").problems())
+        .containsExactly(
+            error(
+                "conveyor.yaml",
+                8,
+                3,
+                "service 'billing' deploys Marathon app /accounts, and so does service 'accounts';"
+                    + " give each service its own app id"),
+            error(
+                "conveyor.yaml",
+                12,
+                10,
+                "service 'ledger' deploys Marathon app /accounts, and so does service 'accounts';"
+                    + " give each service its own app id"));
+  }
 }
