@@ -433,4 +433,27 @@ class ConveyorYamlValidationTests {
     assertThat(result.problems().get(4).format())
         .isEqualTo("marathon/Billing.json:3:16: instances must be a non-negative integer, not -2");
   }
+
+  @Test
+  void warningsDoNotStopTheDefinitionsFromLoading() {
+    LoadResult result = load("warnings");
+
+    assertThat(result.problems())
+        .containsExactly(
+            warning(FILE, 5, 5, "environments.qa.marathon is ignored because the target is docker"),
+            warning(FILE, 11, 27, "services.billing.dependsOn lists 'accounts' twice"),
+            warning(FILE, 13, 33, "stacks.payments lists 'billing' twice"),
+            warning(FILE, 14, 3, "stacks.later is empty: releasing it deploys nothing"),
+            warning(
+                "marathon/billing.json",
+                6,
+                20,
+                "env.DB_PASSWORD holds a literal value that looks like a secret, and templates are"
+                    + " committed to Git; use a Marathon secret instead: {\"secret\": \"<name>\"}"
+                    + " with a \"secrets\" entry"));
+    assertThat(result.ok()).isTrue();
+    Definitions definitions = result.definitions().orElseThrow();
+    assertThat(definitions.service("billing").dependsOn()).containsExactly("accounts");
+    assertThat(definitions.stack("payments")).containsExactly("accounts", "billing");
+  }
 }
