@@ -182,6 +182,10 @@ final class DefinitionsLoader {
         .forEach(
             (service, ref) -> {
               Path path = root.resolve(ref.name()).normalize();
+              if (!path.startsWith(root)) {
+                // Only a service name such as '..' gets here; its name is reported already.
+                return;
+              }
               String relative = relative(root, path);
               if (Files.isDirectory(path)) {
                 report.error(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -94,6 +95,9 @@ final class TreeReader {
       String key = parser.currentName();
       Position keyAt = position(parser.currentTokenLocation());
       parser.nextToken();
+      if (skipAlias(parser)) {
+        continue;
+      }
       Node value = readValue(parser);
       Node.Field first = fields.get(key);
       if (first != null) {
@@ -114,9 +118,27 @@ final class TreeReader {
   private Node readSequence(JsonParser parser, Position at) throws IOException {
     List<Node> items = new ArrayList<>();
     while (parser.nextToken() != JsonToken.END_ARRAY) {
-      items.add(readValue(parser));
+      if (!skipAlias(parser)) {
+        items.add(readValue(parser));
+      }
     }
     return new Node.Sequence(at, items);
+  }
+
+  /**
+   * Reports a YAML alias ({@code *name}) and says to skip it: Jackson hands an alias over as its
+   * name, not as the anchored value, so reading on would validate the wrong thing.
+   */
+  private boolean skipAlias(JsonParser parser) throws IOException {
+    if (parser instanceof YAMLParser yaml && yaml.isCurrentAlias()) {
+      report.error(
+          position(parser.currentTokenLocation()),
+          "YAML aliases (*"
+              + parser.getText()
+              + ") are not supported; write the value out in full");
+      return true;
+    }
+    return false;
   }
 
   private void syntaxError(JsonProcessingException e, Format format) {

@@ -26,6 +26,17 @@ class ConveyorYamlValidationTests {
   }
 
   @Test
+  void refusesYamlAliasesInsteadOfReadingTheirName() {
+    assertThat(load("yaml-alias").problems())
+        .containsExactly(
+            error(
+                FILE,
+                11,
+                13,
+                "YAML aliases (*standard) are not supported; write the value out in full"));
+  }
+
+  @Test
   void reportsAnEmptyFile() {
     assertThat(load("empty-file").problems())
         .containsExactly(error(FILE, 1, 1, "the file is empty"));
