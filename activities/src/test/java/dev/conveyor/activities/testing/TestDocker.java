@@ -1,0 +1,90 @@
+package dev.conveyor.activities.testing;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Image;
+import dev.conveyor.activities.docker.DockerClients;
+import dev.conveyor.activities.docker.DockerSettings;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Clean-up and naming helpers for tests that talk to the real engine and registry. Every image and
+ * container a test creates should carry {@link #TEST_LABEL} (or a label unique to the test) so that
+ * it can be removed afterwards even when the test failed half-way.
+ */
+public final class TestDocker {
+  /** Label key test resources carry; its value is the test run's id. */
+  public static final String TEST_LABEL = "dev.conveyor.test";
+
+  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
+
+  private TestDocker() {}
+
+  /** A client for the engine in {@code DOCKER_HOST} or the local socket; the caller closes it. */
+  public static DockerClient client() {
+    return DockerClients.open(DockerSettings.defaults());
+  }
+
+  /** A lowercase name unique to this run, usable as a repository, container or env name. */
+  public static String uniqueName(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  }
+
+  /** Force-removes every container that has {@code label=value}; missing ones are fine. */
+  public static void removeContainers(DockerClient docker, String label, String value) {
+    List<Container> containers =
+        docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
+    for (Container container : containers) {
+      try {
+        docker.removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
+      } catch (NotFoundException gone) {
+        // removed concurrently: that is what we wanted
+      }
+    }
+  }
+
+  /** Force-removes every image that has {@code label=value}, with all its tags. */
+  public static void removeImages(DockerClient docker, String label, String value) {
+    List<Image> images =
+        docker.listImagesCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
+    for (Image image : images) {
+      removeImage(docker, image.getId());
+    }
+  }
+
+  /** Force-removes one image by id or reference; a missing one is fine. */
+  public static void removeImage(DockerClient docker, String idOrReference) {
+    try {
+      docker.removeImageCmd(idOrReference).withForce(true).exec();
+    } catch (NotFoundException gone) {
+      // already removed
+    }
+  }
+
+  /**
+   * Deletes a manifest from the test registry ({@code DELETE /v2/<name>/manifests/<digest>}; the
+   * start-up script enables deletes). Best effort: the registry's storage is a temp dir anyway.
+   */
+  public static void deleteFromRegistry(String name, String digest) {
+    OkHttpClient http =
+        new OkHttpClient.Builder().callTimeout(HTTP_TIMEOUT).connectTimeout(HTTP_TIMEOUT).build();
+    String url = "http://" + DockerRequired.registry() + "/v2/" + name + "/manifests/" + digest;
+    try (Response ignored =
+        http.newCall(new Request.Builder().url(url).delete().build()).execute()) {
+      // 202 deleted, 404 already gone, 405 deletes disabled: nothing else to do in each case
+    } catch (IOException e) {
+      // best effort
+    } finally {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+}
