@@ -1,16 +1,23 @@
 package dev.conveyor.activities.testing;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Image;
+import com.github.dockerjava.api.model.PushResponseItem;
 import dev.conveyor.activities.docker.DockerClients;
 import dev.conveyor.activities.docker.DockerSettings;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -36,6 +43,66 @@ public final class TestDocker {
   /** A lowercase name unique to this run, usable as a repository, container or env name. */
   public static String uniqueName(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  }
+
+  /**
+   * An image built and pushed by {@link #buildAndPush}.
+   *
+   * @param tag the full tag, {@code <registry>/<name>:<tag>}
+   * @param imageId the local image id
+   * @param digest the digest the push reported (equal to the registry's)
+   */
+  public record PushedImage(String tag, String imageId, String digest) {
+    /** {@code <registry>/<name>@<digest>}. */
+    public String pinned() {
+      return tag.substring(0, tag.lastIndexOf(':')) + "@" + digest;
+    }
+  }
+
+  /**
+   * Builds {@code context} (written under {@code dir}) as {@code <registry>/<name>:<tag>} labelled
+   * {@link #TEST_LABEL}={@code run}, and pushes it to the test registry.
+   */
+  public static PushedImage buildAndPush(
+      DockerClient docker,
+      BusyboxImages.Context context,
+      Path dir,
+      String name,
+      String tag,
+      String run)
+      throws InterruptedException {
+    String repository = DockerRequired.registry() + "/" + name;
+    String imageId =
+        docker
+            .buildImageCmd(context.writeTo(dir).toFile())
+            .withTags(Set.of(repository + ":" + tag))
+            .withLabels(Map.of(TEST_LABEL, run))
+            .exec(new BuildImageResultCallback())
+            .awaitImageId(60, TimeUnit.SECONDS);
+    List<PushResponseItem> items = new CopyOnWriteArrayList<>();
+    docker
+        .pushImageCmd(repository)
+        .withTag(tag)
+        .exec(
+            new ResultCallback.Adapter<PushResponseItem>() {
+              @Override
+              public void onNext(PushResponseItem item) {
+                items.add(item);
+              }
+            })
+        .awaitCompletion(60, TimeUnit.SECONDS);
+    for (PushResponseItem item : items) {
+      if (item.isErrorIndicated()) {
+        throw new IllegalStateException("push of " + repository + ":" + tag + " failed: " + item);
+      }
+    }
+    String digest =
+        items.stream()
+            .filter(i -> i.getAux() != null && i.getAux().getDigest() != null)
+            .map(i -> i.getAux().getDigest())
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("push reported no digest: " + items));
+    return new PushedImage(repository + ":" + tag, imageId, digest);
   }
 
   /** Force-removes every container that has {@code label=value}; missing ones are fine. */
