@@ -3,6 +3,7 @@ package dev.conveyor.activities.testing;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Image;
@@ -12,6 +13,7 @@ import dev.conveyor.activities.docker.DockerSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,21 +120,40 @@ public final class TestDocker {
     }
   }
 
-  /** Force-removes every image that has {@code label=value}, with all its tags. */
+  /**
+   * Force-removes every top-level image that has {@code label=value}, with all its tags; the engine
+   * then drops the untagged intermediate images under it that nothing else uses.
+   */
   public static void removeImages(DockerClient docker, String label, String value) {
-    List<Image> images =
-        docker.listImagesCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
+    List<Image> images = docker.listImagesCmd().withLabelFilter(Map.of(label, value)).exec();
     for (Image image : images) {
       removeImage(docker, image.getId());
     }
   }
 
-  /** Force-removes one image by id or reference; a missing one is fine. */
+  /**
+   * Removes untagged images created after {@code since}: the cached steps a failed build leaves
+   * behind (they carry no labels). Not forced, so an image another build still uses stays.
+   */
+  public static void removeDanglingImagesSince(DockerClient docker, Instant since) {
+    List<Image> dangling = docker.listImagesCmd().withDanglingFilter(true).withShowAll(true).exec();
+    for (Image image : dangling) {
+      if (image.getCreated() != null && image.getCreated() >= since.getEpochSecond() - 1) {
+        try {
+          docker.removeImageCmd(image.getId()).exec();
+        } catch (NotFoundException | ConflictException inUseOrGone) {
+          // gone already, or the parent of something else: leave it
+        }
+      }
+    }
+  }
+
+  /** Force-removes one image by id or reference; a missing one or one still in use is fine. */
   public static void removeImage(DockerClient docker, String idOrReference) {
     try {
       docker.removeImageCmd(idOrReference).withForce(true).exec();
-    } catch (NotFoundException gone) {
-      // already removed
+    } catch (NotFoundException | ConflictException goneOrInUse) {
+      // already removed, or another image is built on it (cleaned up with that one)
     }
   }
 
