@@ -51,7 +51,7 @@ public final class TestDocker {
    * An image built and pushed by {@link #buildAndPush}.
    *
    * @param tag the full tag, {@code <registry>/<name>:<tag>}
-   * @param imageId the local image id
+   * @param imageId the local image id ({@code sha256:…})
    * @param digest the digest the push reported (equal to the registry's)
    */
   public record PushedImage(String tag, String imageId, String digest) {
@@ -74,13 +74,13 @@ public final class TestDocker {
       String run)
       throws InterruptedException {
     String repository = DockerRequired.registry() + "/" + name;
-    String imageId =
-        docker
-            .buildImageCmd(context.writeTo(dir).toFile())
-            .withTags(Set.of(repository + ":" + tag))
-            .withLabels(Map.of(TEST_LABEL, run))
-            .exec(new BuildImageResultCallback())
-            .awaitImageId(60, TimeUnit.SECONDS);
+    docker
+        .buildImageCmd(context.writeTo(dir).toFile())
+        .withTags(Set.of(repository + ":" + tag))
+        .withLabels(Map.of(TEST_LABEL, run))
+        .exec(new BuildImageResultCallback())
+        .awaitImageId(60, TimeUnit.SECONDS);
+    String imageId = docker.inspectImageCmd(repository + ":" + tag).exec().getId();
     List<PushResponseItem> items = new CopyOnWriteArrayList<>();
     docker
         .pushImageCmd(repository)
