@@ -8,8 +8,8 @@ import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
 
 /**
  * Where an environment runs its services: Marathon, or the local Docker engine. {@link
- * DeployActivitiesImpl} picks one by {@link TargetRequest#target()} and runs the health gate on
- * top of {@link #check}.
+ * DeployActivitiesImpl} picks one by {@link TargetRequest#target()} and runs the health gate on top
+ * of {@link #check}.
  */
 public interface DeployTarget {
   /** {@code docker} or {@code marathon}, as in the definitions' {@code target}. */
