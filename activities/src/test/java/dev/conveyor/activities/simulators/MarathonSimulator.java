@@ -604,6 +604,7 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
       t.put("stagedAt", VERSION.format(task.startedAt));
       t.put("startedAt", VERSION.format(task.startedAt));
       t.put("version", task.version).put("state", "TASK_RUNNING");
+      t.put("region", "primary").put("zone", "a").put("role", "*");
       if (app.hasHealthChecks()) {
         ArrayNode results = t.putArray("healthCheckResults");
         ObjectNode result = results.addObject();
