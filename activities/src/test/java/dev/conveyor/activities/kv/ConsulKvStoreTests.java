@@ -10,6 +10,9 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -149,5 +152,24 @@ class ConsulKvStoreTests {
     assertThatThrownBy(() -> store.compareAndSet(KEY, "v", 0))
         .isInstanceOfSatisfying(ConsulException.class, e -> assertThat(e.status()).isZero())
         .hasMessageContaining("did not answer");
+  }
+
+  @Test
+  void aConsulThatStallsTimesOutAsTransient() throws Exception {
+    try (MockWebServer slow = new MockWebServer()) {
+      slow.enqueue(
+          new MockResponse.Builder()
+              .code(200)
+              .body("[]")
+              .headersDelay(2, TimeUnit.SECONDS)
+              .build());
+      slow.start(InetAddress.getLoopbackAddress(), 0);
+      OkHttpClient quick = new OkHttpClient.Builder().callTimeout(Duration.ofMillis(300)).build();
+      ConsulKvStore store = new ConsulKvStore(slow.url("/"), quick, null);
+
+      assertThatThrownBy(() -> store.get(KEY))
+          .isInstanceOfSatisfying(ConsulException.class, e -> assertThat(e.status()).isZero())
+          .hasMessageContaining("did not answer");
+    }
   }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -286,5 +287,18 @@ class NotifyActivitiesImplTests {
               assertThat(f.getType()).isEqualTo(FailureTypes.MISCONFIGURED);
               assertThat(f.getOriginalMessage()).contains("pager");
             });
+  }
+
+  @Test
+  void aReceiverThatDoesNotAnswerInTimeIsTransient() {
+    secretHookUrl();
+    server.enqueue(new MockResponse.Builder().code(200).headersDelay(3, TimeUnit.SECONDS).build());
+    NotifyActivitiesImpl quick =
+        new NotifyActivitiesImpl(new NotifySettings(null, null, Duration.ofMillis(300)), env::get);
+
+    assertThatThrownBy(() -> quick.send(succeeded(webhook())))
+        .isInstanceOfSatisfying(NotifierException.class, e -> assertThat(e.status()).isZero())
+        .hasMessageContaining("did not answer")
+        .hasMessageNotContaining("s3cret-token");
   }
 }

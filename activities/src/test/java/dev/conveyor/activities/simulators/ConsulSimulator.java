@@ -158,7 +158,7 @@ public final class ConsulSimulator extends Dispatcher implements AutoCloseable {
   }
 
   private MockResponse read(String key, HttpUrl url) {
-    if (url.queryParameter("recurse") != null || url.queryParameter("keys") != null) {
+    if (has(url, "recurse") || has(url, "keys")) {
       Map<String, Stored> below = kv.subMap(key, true, key + Character.MAX_VALUE, false);
       if (below.isEmpty()) {
         return indexed(new MockResponse.Builder().code(404), index).build();
@@ -166,7 +166,7 @@ public final class ConsulSimulator extends Dispatcher implements AutoCloseable {
       ArrayNode out = MAPPER.createArrayNode();
       below.forEach(
           (k, v) -> {
-            if (url.queryParameter("keys") != null) {
+            if (has(url, "keys")) {
               out.add(k);
             } else {
               out.add(entry(k, v));
@@ -179,7 +179,7 @@ public final class ConsulSimulator extends Dispatcher implements AutoCloseable {
     if (stored == null) {
       return indexed(new MockResponse.Builder().code(404), index).build();
     }
-    if (url.queryParameter("raw") != null) {
+    if (has(url, "raw")) {
       return indexed(new MockResponse.Builder().code(200), stored.modifyIndex)
           .body(stored.value)
           .build();
@@ -201,7 +201,7 @@ public final class ConsulSimulator extends Dispatcher implements AutoCloseable {
     if (cas != null && !casMatches(key, Long.parseLong(cas))) {
       return bool(false);
     }
-    if (url.queryParameter("recurse") != null) {
+    if (has(url, "recurse")) {
       kv.subMap(key, true, key + Character.MAX_VALUE, false).clear();
     } else {
       kv.remove(key);
@@ -297,6 +297,11 @@ public final class ConsulSimulator extends Dispatcher implements AutoCloseable {
     answer.set("Results", results);
     answer.putNull("Errors");
     return json(200, answer, index);
+  }
+
+  /** Consul's flags are bare ({@code ?raw}): present without a value. */
+  private static boolean has(HttpUrl url, String flag) {
+    return url.queryParameterNames().contains(flag);
   }
 
   private static String body(RecordedRequest request) {
