@@ -64,7 +64,7 @@ final class DeploymentMessage {
           ? "failed to deploy to"
           : "failed at " + n.failedStep() + " deploying to";
     }
-    return n.outcome().toLowerCase(Locale.ROOT) + ":";
+    return (n.outcome() == null ? "outcome unknown" : n.outcome().toLowerCase(Locale.ROOT)) + ":";
   }
 
   String shortCommit() {
