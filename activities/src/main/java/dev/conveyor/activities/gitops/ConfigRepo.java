@@ -13,9 +13,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.Git;
@@ -36,6 +38,7 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -45,6 +48,7 @@ import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 import org.eclipse.jgit.transport.TagOpt;
+import org.eclipse.jgit.transport.TrackingRefUpdate;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
@@ -97,6 +101,12 @@ public final class ConfigRepo {
   private static final String TRACKING = "refs/remotes/origin/";
   private static final RefSpec FETCH_ALL_BRANCHES = new RefSpec("+refs/heads/*:" + TRACKING + "*");
   private static final int MAX_FILE_BYTES = 16 * 1024 * 1024;
+  private static final Set<RefUpdate.Result> FETCHED =
+      EnumSet.of(
+          RefUpdate.Result.NO_CHANGE,
+          RefUpdate.Result.NEW,
+          RefUpdate.Result.FAST_FORWARD,
+          RefUpdate.Result.FORCED);
 
   private final Location location;
   private final GitOpsSettings settings;
@@ -198,6 +208,7 @@ public final class ConfigRepo {
               return new CommitOutcome(keep.commit(), false, attempt);
             }
             Edit.Write write = (Edit.Write) edit;
+            refuseCheckedOutBranch(head.branch());
             ObjectId created = clone.createCommit(head, write);
             beforePush.run(created.name());
             if (clone.push(head, created)) {
@@ -351,6 +362,35 @@ public final class ConfigRepo {
     }
   }
 
+  /**
+   * JGit, unlike {@code git push}, would update the branch a local work tree has checked out and
+   * leave that checkout silently out of date; refuse as Git does by default.
+   */
+  private void refuseCheckedOutBranch(String branch) throws IOException {
+    if (location.localGitDir().isEmpty()) {
+      return;
+    }
+    try (Repository target =
+        new FileRepositoryBuilder()
+            .setGitDir(location.localGitDir().get().toFile())
+            .setMustExist(true)
+            .build()) {
+      if (!target.isBare() && (Constants.R_HEADS + branch).equals(target.getFullBranch())) {
+        throw invalid(
+            "config repository "
+                + location.display()
+                + " has a work tree with "
+                + branch
+                + " checked out, so Conveyor cannot push its commits there (the checkout would"
+                + " go stale); use a bare repository, e.g. git clone --bare "
+                + location.display()
+                + " "
+                + location.display()
+                + ".git");
+      }
+    }
+  }
+
   /** Opens the bare clone, creating it first if needed. Runs under the clone lock. */
   private Repository openClone() throws IOException {
     Path parent = cloneDir.getParent();
@@ -440,7 +480,22 @@ public final class ConfigRepo {
         configure(transport);
         transport.setTagOpt(TagOpt.NO_TAGS);
         transport.setRemoveDeletedRefs(true);
-        return transport.fetch(NullProgressMonitor.INSTANCE, List.of(FETCH_ALL_BRANCHES));
+        FetchResult result =
+            transport.fetch(NullProgressMonitor.INSTANCE, List.of(FETCH_ALL_BRANCHES));
+        for (TrackingRefUpdate update : result.getTrackingRefUpdates()) {
+          if (!FETCHED.contains(update.getResult())) {
+            // JGit reports a ref it could not update without throwing; reading on would read
+            // a stale head.
+            throw new ConfigRepoException(
+                "fetch from "
+                    + location.display()
+                    + " could not update "
+                    + update.getLocalName()
+                    + " in the worker's clone: "
+                    + update.getResult());
+          }
+        }
+        return result;
       } catch (NotSupportedException e) {
         throw unsupported(e);
       } catch (TransportException e) {

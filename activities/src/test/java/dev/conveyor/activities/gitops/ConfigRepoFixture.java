@@ -96,13 +96,17 @@ public final class ConfigRepoFixture {
   }
 
   /**
-   * Pushes a change from the other clone, on top of the remote's current {@code branch}.
+   * Pushes a change from the other clone, on top of the remote's current {@code branch} (a new
+   * branch starts from the remote's main).
    *
    * @return the pushed commit
    */
   public String pushFile(String branch, String path, String content, String message) {
     git.run(work, "fetch", "--quiet", "origin");
-    git.run(work, "checkout", "--quiet", "-B", branch, "origin/" + branch);
+    boolean exists =
+        git.exec(work, null, "rev-parse", "--verify", "--quiet", "origin/" + branch).exitCode()
+            == 0;
+    git.run(work, "checkout", "--quiet", "-B", branch, "origin/" + (exists ? branch : "main"));
     try {
       Path target = work.resolve(path);
       Files.createDirectories(target.getParent());

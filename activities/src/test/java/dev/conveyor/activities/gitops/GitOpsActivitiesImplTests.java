@@ -401,6 +401,25 @@ class GitOpsActivitiesImplTests {
   }
 
   @Test
+  void refusesToPushToTheCheckedOutBranchOfAWorkTree() {
+    Path work = fixture.work();
+    String before = git.line(work, "rev-parse", "HEAD");
+
+    ApplicationFailure failure =
+        applicationFailure(
+            catchThrowable(
+                () ->
+                    activity(new GitOpsActivitiesImpl(settings))
+                        .commitAppDefinition(request(work.toString(), "accounts", "qa", IMAGE))));
+
+    assertThat(failure.getType()).isEqualTo(FailureTypes.INVALID_DEFINITIONS);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).contains("use a bare repository");
+    assertThat(git.line(work, "rev-parse", "HEAD")).isEqualTo(before);
+    assertThat(git.line(work, "status", "--porcelain")).isEmpty();
+  }
+
+  @Test
   void concurrentCommitsForDifferentServicesAllLand() throws Exception {
     String seed = fixture.head();
     // Two workers with their own clones (as two processes would have), two threads each.
