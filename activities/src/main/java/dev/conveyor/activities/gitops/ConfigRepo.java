@@ -47,6 +47,7 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.TrackingRefUpdate;
 import org.eclipse.jgit.transport.Transport;
@@ -82,9 +83,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Locations.</b> A local path (bare or with a work tree; relative to the worker's working
  * directory), {@code file://}, {@code http(s)://}, {@code git://}, {@code ssh://} or scp-like
  * {@code user@host:path}. HTTP(S) credentials come from {@link GitOpsSettings#credentials()} and
- * only for their host. SSH uses the program named by the {@code GIT_SSH} environment variable (e.g.
- * {@code GIT_SSH=ssh}, with the worker user's keys), since JGit's own SSH support is a separate
- * artifact that this module does not ship.
+ * only for their host. SSH runs the worker's ssh client ({@link GitOpsSettings#sshCommand()}) with
+ * the worker user's keys.
  */
 public final class ConfigRepo {
   private static final Logger log = LoggerFactory.getLogger(ConfigRepo.class);
@@ -583,6 +583,9 @@ public final class ConfigRepo {
 
     private void configure(Transport transport) {
       transport.setTimeout((int) Math.max(1, settings.timeout().toSeconds()));
+      if (transport instanceof SshTransport ssh) {
+        ssh.setSshSessionFactory(new ExternalSsh(settings.sshCommand(), settings.timeout()));
+      }
       settings
           .credentials()
           .filter(c -> c.appliesTo(location.uri()))
@@ -715,16 +718,8 @@ public final class ConfigRepo {
 
   /** Sorts a transport failure into permanent (not found, auth) and transient (the rest). */
   private RuntimeException failure(TransportException e, String operation) {
-    String detail = e.getMessage();
-    if (e instanceof NoRemoteRepositoryException) {
-      return invalid(
-          "config repository "
-              + location.display()
-              + " was not found ("
-              + detail
-              + "); check the definitions location (a private repository also looks missing"
-              + " without credentials)");
-    }
+    String detail = e.getMessage() == null ? "" : e.getMessage().strip();
+    // Before "not found": JGit reports a refused ssh key as a missing repository.
     if (isAuthFailure(e)) {
       return ApplicationFailure.newNonRetryableFailure(
           location.display()
@@ -736,6 +731,15 @@ public final class ConfigRepo {
               + (location.uri().getHost() == null ? "it" : location.uri().getHost())
               + " in the worker settings",
           FailureTypes.UNAUTHORIZED);
+    }
+    if (e instanceof NoRemoteRepositoryException) {
+      return invalid(
+          "config repository "
+              + location.display()
+              + " was not found ("
+              + detail
+              + "); check the definitions location (a private repository also looks missing"
+              + " without credentials)");
     }
     return new ConfigRepoException(
         "could not "
@@ -753,7 +757,7 @@ public final class ConfigRepo {
             + location.display()
             + ": "
             + e.getMessage()
-            + " (for ssh, set GIT_SSH=ssh in the worker's environment)",
+            + " (supported: local paths, file://, http(s)://, git://, ssh://, user@host:path)",
         FailureTypes.MISCONFIGURED);
   }
 

@@ -16,6 +16,8 @@ import java.util.Optional;
  *     {@code main} when the remote does not say)
  * @param timeout network timeout of one fetch or push, and how long to wait for another activity
  *     that holds the same clone
+ * @param sshCommand the ssh client for {@code ssh://} and {@code user@host:path} locations, with
+ *     any options, e.g. {@code ssh -i /etc/conveyor/deploy_key}; {@code GIT_SSH} is not consulted
  */
 public record GitOpsSettings(
     Path dataDir,
@@ -23,10 +25,12 @@ public record GitOpsSettings(
     String authorEmail,
     Optional<GitCredentials> credentials,
     Optional<String> branch,
-    Duration timeout) {
+    Duration timeout,
+    String sshCommand) {
   public static final String DEFAULT_AUTHOR_NAME = "Conveyor";
   public static final String DEFAULT_AUTHOR_EMAIL = "conveyor@localhost";
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  public static final String DEFAULT_SSH_COMMAND = "ssh";
 
   public GitOpsSettings {
     dataDir = Objects.requireNonNull(dataDir, "dataDir").toAbsolutePath().normalize();
@@ -38,6 +42,17 @@ public record GitOpsSettings(
         timeout == null || timeout.isZero() || timeout.isNegative() ? DEFAULT_TIMEOUT : timeout;
   }
 
+  /** Settings without an ssh command of their own ({@link #DEFAULT_SSH_COMMAND}). */
+  public GitOpsSettings(
+      Path dataDir,
+      String authorName,
+      String authorEmail,
+      Optional<GitCredentials> credentials,
+      Optional<String> branch,
+      Duration timeout) {
+    this(dataDir, authorName, authorEmail, credentials, branch, timeout, DEFAULT_SSH_COMMAND);
+  }
+
   /** Default identity, no credentials, the remote's default branch, {@link #DEFAULT_TIMEOUT}. */
   public static GitOpsSettings defaults(Path dataDir) {
     return new GitOpsSettings(
@@ -46,6 +61,7 @@ public record GitOpsSettings(
         DEFAULT_AUTHOR_EMAIL,
         Optional.empty(),
         Optional.empty(),
-        DEFAULT_TIMEOUT);
+        DEFAULT_TIMEOUT,
+        DEFAULT_SSH_COMMAND);
   }
 }

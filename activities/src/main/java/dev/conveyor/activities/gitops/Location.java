@@ -99,6 +99,11 @@ record Location(URIish uri, String key, String display, Optional<Path> localGitD
               + uri
               + " carries a password; remove it and configure the worker's Git credentials instead");
     }
+    if ((uri.getHost() != null && uri.getHost().startsWith("-"))
+        || (uri.getUser() != null && uri.getUser().startsWith("-"))) {
+      // The ssh client would read it as an option.
+      throw invalid("definitions location " + uri + " names a host or user starting with '-'");
+    }
     if ("file".equals(scheme)) {
       return path(uri.getPath());
     }

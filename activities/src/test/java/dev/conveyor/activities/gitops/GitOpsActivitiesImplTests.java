@@ -15,6 +15,7 @@ import io.temporal.testing.TestActivityEnvironment;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -463,6 +464,76 @@ class GitOpsActivitiesImplTests {
     assertThat(fixture.show("main", "marathon/prod/billing.json"))
         .contains("localhost:5000/billing@sha256:2");
     assertThat(git.exec(fixture.remote(), null, "fsck", "--strict").exitCode()).isZero();
+  }
+
+  @Test
+  void commitsOverSshWithTheConfiguredSshClient() throws Exception {
+    // Stands in for ssh: records its arguments, then runs the Git command it was given locally.
+    Path log = tmp.resolve("ssh-args.log");
+    Path fakeSsh = tmp.resolve("fake-ssh");
+    Files.writeString(
+        fakeSsh,
+        "#!/bin/sh\necho \"$@\" >> '" + log + "'\nfor last; do :; done\nexec sh -c \"$last\"\n");
+    fakeSsh.toFile().setExecutable(true);
+    GitOpsSettings overSsh =
+        new GitOpsSettings(
+            tmp.resolve("worker-ssh"),
+            "Conveyor Bot",
+            "bot@conveyor.test",
+            Optional.empty(),
+            Optional.empty(),
+            Duration.ofSeconds(30),
+            fakeSsh + " -i /keys/deploy");
+    String url = "ssh://deploy@git.example.test:2222" + fixture.remote();
+
+    ConfigCommitResult result =
+        activity(new GitOpsActivitiesImpl(overSsh))
+            .commitAppDefinition(request(url, "accounts", "qa", IMAGE));
+
+    assertThat(result.created()).isTrue();
+    assertThat(result.configCommit()).isEqualTo(fixture.head());
+    assertThat(fixture.show("main", ACCOUNTS_QA)).isEqualTo(EXPECTED_ACCOUNTS_QA);
+    assertThat(git.exec(fixture.remote(), null, "fsck", "--strict").exitCode()).isZero();
+    assertThat(Files.readAllLines(log))
+        .hasSize(2)
+        .allMatch(
+            line ->
+                line.startsWith(
+                    "-i /keys/deploy -o BatchMode=yes -o ConnectTimeout=30 -p 2222"
+                        + " deploy@git.example.test git-"))
+        .anyMatch(line -> line.contains("git-upload-pack '" + fixture.remote() + "'"))
+        .anyMatch(line -> line.contains("git-receive-pack '" + fixture.remote() + "'"));
+  }
+
+  @Test
+  void sshKeyRefusedIsUnauthorized() throws Exception {
+    Path fakeSsh = tmp.resolve("fake-ssh");
+    Files.writeString(
+        fakeSsh,
+        "#!/bin/sh\necho 'deploy@git.example.test: Permission denied (publickey).' >&2\nexit 255\n");
+    fakeSsh.toFile().setExecutable(true);
+    GitOpsSettings overSsh =
+        new GitOpsSettings(
+            tmp.resolve("worker-ssh"),
+            null,
+            null,
+            Optional.empty(),
+            Optional.empty(),
+            Duration.ofSeconds(30),
+            fakeSsh.toString());
+
+    ApplicationFailure failure =
+        applicationFailure(
+            catchThrowable(
+                () ->
+                    new GitOpsActivitiesImpl(overSsh)
+                        .commitAppDefinition(
+                            request(
+                                "deploy@git.example.test:config.git", "accounts", "qa", IMAGE))));
+
+    assertThat(failure.getType()).isEqualTo(FailureTypes.UNAUTHORIZED);
+    assertThat(failure.isNonRetryable()).isTrue();
+    assertThat(failure.getOriginalMessage()).contains("Permission denied (publickey)");
   }
 
   @Test
