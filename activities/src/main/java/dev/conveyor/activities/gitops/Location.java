@@ -55,11 +55,6 @@ record Location(URIish uri, String key, String display, Optional<Path> localGitD
     return path(location);
   }
 
-  /** True for remotes reached over the network (credentials and timeouts apply). */
-  boolean isRemote() {
-    return localGitDir.isEmpty() && !"file".equalsIgnoreCase(uri.getScheme());
-  }
-
   /** The clone's directory name: readable, and unique per {@link #key}. */
   String cloneDirName() {
     String trimmed = key.replaceAll("[/\\\\]+$", "");
