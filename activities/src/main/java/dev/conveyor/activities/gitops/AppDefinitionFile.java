@@ -1,0 +1,118 @@
+package dev.conveyor.activities.gitops;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conveyor.workflows.steps.FailureTypes;
+import io.temporal.failure.ApplicationFailure;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The environment's app definition: the template with {@code id} and {@code container.docker.image}
+ * set. Output is deterministic (the template's key order, numbers as written, two-space indent, one
+ * value per line, a trailing newline), so equal inputs give equal bytes and "already holds that
+ * image" is a byte comparison.
+ */
+final class AppDefinitionFile {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+          .build();
+
+  private static final ObjectWriter WRITER = MAPPER.writer(prettyPrinter());
+
+  private AppDefinitionFile() {}
+
+  /**
+   * Renders the file for one deployment.
+   *
+   * @param appFile the template's path, for messages
+   * @param configCommit the commit the template was read at, for messages
+   * @throws ApplicationFailure non-retryable {@link FailureTypes#INVALID_DEFINITIONS} when the
+   *     template is not a JSON object with a {@code container.docker} object
+   */
+  static byte[] render(
+      String appFile, String configCommit, byte[] template, String appId, String image) {
+    JsonNode parsed;
+    try {
+      parsed = MAPPER.readTree(template);
+    } catch (JacksonException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+      throw invalid(
+          appFile
+              + where
+              + ": not valid JSON at config commit "
+              + configCommit
+              + ": "
+              + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!(parsed instanceof ObjectNode app)) {
+      throw invalid(
+          appFile + ": an app template must be a JSON object (a Marathon app definition)");
+    }
+    JsonNode container = app.get("container");
+    JsonNode docker = container == null ? null : container.get("docker");
+    if (!(docker instanceof ObjectNode dockerObject)) {
+      throw invalid(
+          appFile
+              + ": container.docker is missing (Conveyor writes the image to"
+              + " container.docker.image; add \"container\": {\"type\": \"DOCKER\", \"docker\":"
+              + " {\"image\": \"\"}})");
+    }
+    dockerObject.put("image", image);
+    ObjectNode result = app;
+    if (app.has("id")) {
+      app.put("id", appId);
+    } else {
+      // Marathon shows id first; keep new files readable the same way.
+      result = MAPPER.createObjectNode();
+      result.put("id", appId);
+      result.setAll(app);
+    }
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      WRITER.writeValue(out, result);
+      out.write('\n');
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static DefaultPrettyPrinter prettyPrinter() {
+    DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter(
+            Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator(""));
+    printer.indentObjectsWith(indenter);
+    printer.indentArraysWith(indenter);
+    return printer;
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DEFINITIONS);
+  }
+}

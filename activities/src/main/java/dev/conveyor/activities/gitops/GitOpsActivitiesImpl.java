@@ -1,0 +1,198 @@
+package dev.conveyor.activities.gitops;
+
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.GitOpsActivities;
+import io.temporal.activity.Activity;
+import io.temporal.failure.ApplicationFailure;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Step 5: writes {@code marathon/<env>/<service>.json} (the service's app template with {@code id}
+ * and the digest-pinned {@code container.docker.image}) to the config repository and pushes one
+ * commit:
+ *
+ * <pre>
+ * deploy &lt;service&gt; &lt;commit12&gt; to &lt;env&gt;
+ *
+ * Conveyor-Workflow-Id: deploy/qa/accounts/0123456789ab
+ * Conveyor-Commit: &lt;full source commit&gt;
+ * Conveyor-Image: localhost:5000/accounts@sha256:…
+ * Conveyor-Requested-By: alice
+ * Conveyor-Run-Id: &lt;workflow run id&gt;
+ * </pre>
+ *
+ * <p><b>Idempotency.</b> Every attempt fetches and renders the file from the template at the remote
+ * head; then
+ *
+ * <ul>
+ *   <li>when the file at the head already has exactly those bytes, nothing is committed and the
+ *       head is returned ({@code created} false);
+ *   <li>when one of the last {@value #HISTORY_LIMIT} commits carries this workflow run's trailers
+ *       ({@code Conveyor-Workflow-Id}, and {@code Conveyor-Run-Id} when running as an activity) and
+ *       wrote exactly those bytes, that commit is returned ({@code created} false): the push of an
+ *       earlier attempt landed before the worker could report it, and the file has changed since.
+ *       The run id keeps a later deployment that reuses the workflow id (the same commit deployed
+ *       again) from mistaking an old commit for its own;
+ *   <li>otherwise a commit is made on top of the head and pushed with the head as the expected old
+ *       value. If the branch moved meanwhile, the attempt starts over on the new head (up to
+ *       {@value ConfigRepo#MAX_PUSH_ATTEMPTS} times per activity attempt; this is optimistic
+ *       concurrency, not a retry of a failure).
+ * </ul>
+ *
+ * <p><b>Failures.</b> Missing or invalid template, or a service/env name that cannot be a path:
+ * non-retryable {@link FailureTypes#INVALID_DEFINITIONS}. Credentials refused: non-retryable {@link
+ * FailureTypes#UNAUTHORIZED}. Network problems and a branch that kept moving: {@link
+ * ConfigRepoException}, retried by Temporal. See {@link ConfigRepo} for the rest.
+ */
+public final class GitOpsActivitiesImpl implements GitOpsActivities {
+  private static final Logger log = LoggerFactory.getLogger(GitOpsActivitiesImpl.class);
+
+  /** How many commits back from the head the search for this run's own commit looks. */
+  static final int HISTORY_LIMIT = 500;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+  private final GitOpsSettings settings;
+  private final Supplier<Optional<String>> runId;
+  private final ConfigRepo.BeforePush beforePush;
+
+  public GitOpsActivitiesImpl(GitOpsSettings settings) {
+    this(settings, GitOpsActivitiesImpl::activityRunId, ConfigRepo.BeforePush.NONE);
+  }
+
+  /**
+   * @param runId the workflow run this call belongs to (tests pin it to play a retry of one run)
+   * @param beforePush runs between the local commit and its push (tests race it)
+   */
+  GitOpsActivitiesImpl(
+      GitOpsSettings settings, Supplier<Optional<String>> runId, ConfigRepo.BeforePush beforePush) {
+    this.settings = settings;
+    this.runId = runId;
+    this.beforePush = beforePush;
+  }
+
+  @Override
+  public ConfigCommitResult commitAppDefinition(ConfigCommitRequest request) {
+    String env = name("env", request.env());
+    String service = name("service", request.service());
+    String appFile =
+        RepoPaths.normalize(request.appFile())
+            .orElseThrow(
+                () ->
+                    invalid(
+                        "app template path "
+                            + request.appFile()
+                            + " of service "
+                            + service
+                            + " is not a relative path inside the config repository"));
+    String appId = required("appId", request.appId());
+    String image = required("pinnedImage", request.pinnedImage());
+    String commit = required("commit", request.commit());
+    String workflowId = required("workflowId", request.workflowId());
+    String path = "marathon/" + env + "/" + service + ".json";
+    Optional<String> run = runId.get();
+
+    Map<String, String> trailers = new LinkedHashMap<>();
+    trailers.put(CommitMessage.WORKFLOW_ID, workflowId);
+    trailers.put(CommitMessage.COMMIT, commit);
+    trailers.put(CommitMessage.IMAGE, image);
+    trailers.put(
+        CommitMessage.REQUESTED_BY,
+        request.requestedBy() == null || request.requestedBy().isBlank()
+            ? "unknown"
+            : request.requestedBy());
+    run.ifPresent(r -> trailers.put(CommitMessage.RUN_ID, r));
+    String message =
+        CommitMessage.format(
+            "deploy " + service + " " + WorkflowIds.shortCommit(commit) + " to " + env, trailers);
+
+    ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
+    ConfigRepo.CommitOutcome outcome =
+        repo.commit(
+            head -> {
+              byte[] template =
+                  head.read(appFile)
+                      .orElseThrow(
+                          () ->
+                              invalid(
+                                  appFile
+                                      + " does not exist at config commit "
+                                      + head.commit()
+                                      + " of "
+                                      + repo.location()
+                                      + " (the app template of service "
+                                      + service
+                                      + "; add it or fix services."
+                                      + service
+                                      + ".app in conveyor.yaml)"));
+              byte[] content =
+                  AppDefinitionFile.render(appFile, head.commit(), template, appId, image);
+              Optional<byte[]> current = head.read(path);
+              if (current.isPresent() && Arrays.equals(current.get(), content)) {
+                return new ConfigRepo.Edit.Keep(head.commit());
+              }
+              Optional<String> earlier =
+                  head.findCommitThatWrote(
+                      path, content, m -> writtenByThisRun(m, workflowId, run), HISTORY_LIMIT);
+              if (earlier.isPresent()) {
+                return new ConfigRepo.Edit.Keep(earlier.get());
+              }
+              return new ConfigRepo.Edit.Write(path, content, message);
+            },
+            beforePush);
+    log.info(
+        "{} {} at {} of {} for {}",
+        path,
+        outcome.created() ? "committed" : "already current",
+        outcome.commit(),
+        repo.location(),
+        workflowId);
+    return new ConfigCommitResult(outcome.commit(), path, outcome.created());
+  }
+
+  private static boolean writtenByThisRun(String message, String workflowId, Optional<String> run) {
+    Map<String, String> trailers = CommitMessage.parseTrailers(message);
+    return workflowId.equals(trailers.get(CommitMessage.WORKFLOW_ID))
+        && run.map(r -> r.equals(trailers.get(CommitMessage.RUN_ID))).orElse(true);
+  }
+
+  /** The workflow run id when called as an activity; empty when called directly. */
+  private static Optional<String> activityRunId() {
+    try {
+      return Optional.of(Activity.getExecutionContext().getInfo().getWorkflowRunId());
+    } catch (IllegalStateException outsideAnActivity) {
+      return Optional.empty();
+    }
+  }
+
+  private static String name(String what, String value) {
+    if (value == null || !NAME.matcher(value).matches()) {
+      throw invalid(
+          what
+              + " name "
+              + (value == null ? "(none)" : "'" + value + "'")
+              + " cannot name a file in the config repository (use letters, digits, '.', '_'"
+              + " and '-', starting with a letter or digit)");
+    }
+    return value;
+  }
+
+  private static String required(String what, String value) {
+    if (value == null || value.isBlank()) {
+      throw invalid("commitAppDefinition needs " + what + " (the workflow passed none)");
+    }
+    return value;
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DEFINITIONS);
+  }
+}
