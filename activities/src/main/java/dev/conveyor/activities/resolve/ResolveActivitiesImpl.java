@@ -1,0 +1,150 @@
+package dev.conveyor.activities.resolve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conveyor.activities.gitops.ConfigRepo;
+import dev.conveyor.activities.gitops.GitOpsSettings;
+import dev.conveyor.definitions.Definitions;
+import dev.conveyor.definitions.Environment;
+import dev.conveyor.definitions.LoadResult;
+import dev.conveyor.definitions.Problem;
+import dev.conveyor.definitions.Service;
+import dev.conveyor.definitions.Target;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.HealthSpec;
+import dev.conveyor.workflows.steps.NotifierSpec;
+import dev.conveyor.workflows.steps.ResolveActivities;
+import dev.conveyor.workflows.steps.ResolvedDeployment;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Step 1. Reads the definitions at the config repo's current head, validates them with the
+ * definitions module, and resolves what later steps need. Read-only: a repeat reads the head again,
+ * which is what a retried resolve should do.
+ */
+public final class ResolveActivitiesImpl implements ResolveActivities {
+  private final GitOpsSettings settings;
+
+  public ResolveActivitiesImpl(GitOpsSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public ResolvedDeployment resolve(ResolveRequest request) {
+    ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
+    ConfigRepo.Snapshot head = repo.readHead();
+    Path workDir = createWorkDir();
+    try {
+      LoadResult loaded = Definitions.load(head.materialize(workDir.resolve("definitions")));
+      if (!loaded.ok()) {
+        throw invalid(
+            repo.location()
+                + " at "
+                + head.commit().substring(0, 12)
+                + " has invalid definitions:\n"
+                + loaded.errors().stream().map(Problem::format).collect(Collectors.joining("\n")));
+      }
+      Definitions definitions = loaded.definitions().orElseThrow();
+      Environment env = definitions.environments().get(request.env());
+      if (env == null) {
+        throw unknown("environment", request.env(), definitions.environments().keySet());
+      }
+      Service service = definitions.services().get(request.service());
+      if (service == null) {
+        throw unknown("service", request.service(), definitions.services().keySet());
+      }
+      ObjectNode app = definitions.appTemplate(service.name());
+      JsonNode id = app.get("id");
+      String appId = id == null || id.asText().isBlank() ? "/" + service.name() : id.asText();
+      List<NotifierSpec> notifiers =
+          definitions.notifiers().stream()
+              .map(n -> new NotifierSpec(n.type(), n.url(), n.options()))
+              .toList();
+      return new ResolvedDeployment(
+          request.definitions(),
+          head.commit(),
+          env.name(),
+          service.name(),
+          request.commit(),
+          env.target() == Target.MARATHON ? "marathon" : "docker",
+          definitions.registry(),
+          definitions.registry() + "/" + service.name(),
+          sourceRepo(request.definitions(), service.repo()),
+          service.dockerfile(),
+          service.context(),
+          service.app(),
+          appId,
+          new HealthSpec(
+              service.health().path(),
+              service.health().port(),
+              service.health().timeout().toSeconds()),
+          env.marathon().map(m -> m.url()).orElse(null),
+          env.consul().map(c -> c.url()).orElse(null),
+          notifiers,
+          env.bakeWindow().toSeconds());
+    } finally {
+      deleteQuietly(workDir);
+    }
+  }
+
+  private static ApplicationFailure unknown(String what, String name, java.util.Set<String> names) {
+    return invalid(
+        "conveyor.yaml has no "
+            + what
+            + " '"
+            + name
+            + "' (it has "
+            + String.join(", ", names)
+            + ")");
+  }
+
+  /**
+   * A service's {@code repo} is a URL, an absolute path, or a path relative to the config repo
+   * (e.g. {@code ../billing.git} next to it).
+   */
+  static String sourceRepo(String definitions, String repo) {
+    if (repo.contains("://") || repo.matches("[\\w.-]+@[\\w.-]+:.*")) {
+      return repo;
+    }
+    if (Path.of(repo).isAbsolute()) {
+      return Path.of(repo).normalize().toString();
+    }
+    if (definitions.contains("://")) {
+      String base = definitions.endsWith("/") ? definitions : definitions + "/";
+      return URI.create(base).resolve(repo).toString();
+    }
+    return Path.of(definitions).toAbsolutePath().resolve(repo).normalize().toString();
+  }
+
+  private Path createWorkDir() {
+    try {
+      Path parent = settings.dataDir().resolve("resolve");
+      Files.createDirectories(parent);
+      return Files.createTempDirectory(parent, "definitions-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot create a work directory under " + settings.dataDir(), e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // A leftover temp dir is harmless; the next resolve uses a new one.
+    }
+  }
+
+  private static ApplicationFailure invalid(String message) {
+    return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DEFINITIONS);
+  }
+}

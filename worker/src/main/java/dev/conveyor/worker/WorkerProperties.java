@@ -1,0 +1,52 @@
+package dev.conveyor.worker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Everything a worker needs besides the Temporal connection ({@code spring.temporal.*}). Secrets
+ * come from environment variables through Spring's relaxed binding (e.g. {@code
+ * CONVEYOR_WORKER_CONSUL_TOKEN}); they are never part of a workflow input. See
+ * docs/configuration.md for every property.
+ *
+ * @param dataDir where the worker keeps config repo clones, source caches and the file KV
+ * @param dev whether this worker also runs the in-process Temporal dev server
+ * @param devPort the dev server's port
+ */
+@ConfigurationProperties("conveyor.worker")
+public record WorkerProperties(
+    @DefaultValue("${user.home}/.conveyor") Path dataDir,
+    @DefaultValue("false") boolean dev,
+    @DefaultValue("7233") int devPort,
+    @DefaultValue Registry registry,
+    @DefaultValue Consul consul,
+    @DefaultValue Marathon marathon,
+    @DefaultValue Git git,
+    @DefaultValue Ui ui,
+    @DefaultValue Docker docker) {
+
+  /** Registry credentials for push and the registry API; empty for an open local registry. */
+  public record Registry(String username, String password) {}
+
+  /** Consul ACL token, sent as X-Consul-Token. */
+  public record Consul(String token, @DefaultValue("10s") Duration timeout) {}
+
+  /** Marathon HTTP Basic credentials, or a DC/OS token. */
+  public record Marathon(
+      String username, String password, String token, @DefaultValue("30s") Duration timeout) {}
+
+  /** Identity of config repo commits, and credentials for HTTPS config/source remotes. */
+  public record Git(
+      @DefaultValue("Conveyor") String authorName,
+      @DefaultValue("conveyor@localhost") String authorEmail,
+      String username,
+      String password) {}
+
+  /** Base URL of the Temporal UI, for links in notifications (empty: no link). */
+  public record Ui(String baseUrl, @DefaultValue("default") String namespace) {}
+
+  /** Docker engine for builds and the local target; empty host = DOCKER_HOST or the socket. */
+  public record Docker(String host) {}
+}
