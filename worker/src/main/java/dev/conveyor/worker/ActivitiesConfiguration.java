@@ -47,7 +47,7 @@ class ActivitiesConfiguration {
     WorkerProperties.Git git = properties.git();
     Optional<GitCredentials> credentials =
         isSet(git.username())
-            ? Optional.of(new GitCredentials(null, git.username(), git.password()))
+            ? Optional.of(new GitCredentials(git.host(), git.username(), git.password()))
             : Optional.empty();
     return new GitOpsSettings(
         properties.dataDir(),

@@ -37,10 +37,14 @@ public record WorkerProperties(
   public record Marathon(
       String username, String password, String token, @DefaultValue("30s") Duration timeout) {}
 
-  /** Identity of config repo commits, and credentials for HTTPS config/source remotes. */
+  /**
+   * Identity of config repo commits, and credentials for an HTTPS config repo. The credentials are
+   * offered only to {@code host}, because the repo location comes with each request.
+   */
   public record Git(
       @DefaultValue("Conveyor") String authorName,
       @DefaultValue("conveyor@localhost") String authorEmail,
+      String host,
       String username,
       String password) {}
 
