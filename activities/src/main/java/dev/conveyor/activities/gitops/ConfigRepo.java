@@ -424,7 +424,16 @@ public final class ConfigRepo {
     } else {
       removeStaleGitLocks();
     }
-    return new FileRepositoryBuilder().setGitDir(cloneDir.toFile()).setMustExist(true).build();
+    Repository repository =
+        new FileRepositoryBuilder().setGitDir(cloneDir.toFile()).setMustExist(true).build();
+    // A fetch starts JGit's auto-GC, detached by default: it would outlive our lock, and the next
+    // session would take its gc.log.lock for a crash leftover. Run it inside the session instead.
+    StoredConfig config = repository.getConfig();
+    if (config.getBoolean("gc", null, "autoDetach", true)) {
+      config.setBoolean("gc", null, "autoDetach", false);
+      config.save();
+    }
+    return repository;
   }
 
   /** We hold the clone exclusively, so any Git lock file in it was left by a crash. */
