@@ -42,6 +42,9 @@ public class WorkerApplication {
       SpringApplication.run(WorkerApplication.class, springArgs.toArray(String[]::new));
     } catch (RuntimeException e) {
       String reason = TemporalStartup.unreachableReason(e);
+      if (reason == null) {
+        reason = StartupFailure.reasonIn(e);
+      }
       if (reason != null) {
         System.err.println("conveyor worker: " + reason);
         System.exit(2);
