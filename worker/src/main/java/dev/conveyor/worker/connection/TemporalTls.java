@@ -5,6 +5,7 @@ import io.temporal.serviceclient.SimpleSslContextBuilder;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.spring.boot.TemporalOptionsCustomizer;
 import io.temporal.spring.boot.autoconfigure.properties.ConnectionProperties;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -51,7 +52,8 @@ final class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStub
               + e.getClass().getSimpleName()
               + ": "
               + e.getMessage()
-              + "); it must be a readable PEM file of the CA certificate(s)",
+              + "); it must be a readable PEM file of the CA certificate(s), and the"
+              + " spring.temporal.connection.mtls key and certificate files readable",
           e);
     }
     if (mtls != null && mtls.getServerName() != null) {
@@ -61,22 +63,22 @@ final class TemporalTls implements TemporalOptionsCustomizer<WorkflowServiceStub
     return stubs;
   }
 
-  /** The client certificate from {@code mtls.*} (PKCS8 key + chain, or a PKCS12 file), or none. */
+  /**
+   * The client certificate from {@code mtls.*} (PKCS8 key + chain, or a PKCS12 file), or none. The
+   * files are read into memory: the builder reads its streams only when it builds.
+   */
   private static SimpleSslContextBuilder clientIdentity(ConnectionProperties.MTLSProperties mtls)
       throws IOException {
     if (mtls == null || mtls.getKeyFile() == null) {
       return SimpleSslContextBuilder.noKeyOrCertChain();
     }
-    Path key = Path.of(mtls.getKeyFile());
+    InputStream key = new ByteArrayInputStream(Files.readAllBytes(Path.of(mtls.getKeyFile())));
     if (mtls.getCertChainFile() == null) {
-      try (InputStream pkcs12 = Files.newInputStream(key)) {
-        return SimpleSslContextBuilder.forPKCS12(pkcs12);
-      }
+      return SimpleSslContextBuilder.forPKCS12(key);
     }
-    try (InputStream chain = Files.newInputStream(Path.of(mtls.getCertChainFile()));
-        InputStream pkcs8 = Files.newInputStream(key)) {
-      return SimpleSslContextBuilder.forPKCS8(chain, pkcs8);
-    }
+    InputStream chain =
+        new ByteArrayInputStream(Files.readAllBytes(Path.of(mtls.getCertChainFile())));
+    return SimpleSslContextBuilder.forPKCS8(chain, key);
   }
 
   static TrustManagerFactory trustManagerFactory(Path pem)

@@ -98,6 +98,14 @@ final class ChildJvm {
         name + " did not print '" + text + "' within " + timeout + ":\n" + output());
   }
 
+  /** Waits for the process to end on its own and returns its exit code. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still runs after " + timeout + ":\n" + output());
+    }
+    return process.exitValue();
+  }
+
   /** SIGKILL, then wait until the process is gone. Safe to call on a dead process. */
   void kill() throws InterruptedException {
     if (process.isAlive()) {
