@@ -85,6 +85,10 @@ public class WorkerApplication {
                    Temporal frontend (default: $CONVEYOR_TEMPORAL or 127.0.0.1:7233)
           --conveyor.worker.data-dir=PATH
                    clones, caches and the file KV (default: ~/.conveyor)
+          --conveyor.worker.queues=build|control|build,control
+                   which task queues this process serves (default: both)
+          --server.port=PORT
+                   /actuator/health and /actuator/prometheus (default: 8081)
 
         Every property and environment variable: docs/configuration.md
         """);

@@ -28,8 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,12 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TemporalTlsTests {
   private static final String PASSWORD = "changeit";
 
-  @TempDir Path dir;
-  private Server server;
+  @TempDir static Path dir;
+  private static Server server;
   private final List<io.temporal.serviceclient.WorkflowServiceStubs> stubs = new ArrayList<>();
 
-  @BeforeEach
-  void startTlsServer() throws Exception {
+  /** Certificates take a dozen keytool runs: made once for all tests. */
+  @BeforeAll
+  static void startTlsServer() throws Exception {
     keytool("-genkeypair", "-alias", "ca", "-dname", "CN=Conveyor Test CA", "-ext", "bc:c")
         .keystore("ca.p12");
     keytool("-exportcert", "-rfc", "-alias", "ca", "-file", "ca.pem").keystore("ca.p12");
@@ -84,8 +86,12 @@ class TemporalTlsTests {
   }
 
   @AfterEach
-  void stopServer() throws InterruptedException {
+  void closeClients() {
     stubs.forEach(io.temporal.serviceclient.WorkflowServiceStubs::shutdownNow);
+  }
+
+  @AfterAll
+  static void stopServer() throws InterruptedException {
     server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
   }
 
@@ -128,7 +134,7 @@ class TemporalTlsTests {
             "cannot set up TLS to Temporal with conveyor.worker.temporal.server-ca-file=" + notPem);
   }
 
-  private ConnectionProperties clientCertificate() {
+  private static ConnectionProperties clientCertificate() {
     return new ConnectionProperties(
         target(),
         null,
@@ -137,7 +143,7 @@ class TemporalTlsTests {
         null);
   }
 
-  private String target() {
+  private static String target() {
     return "localhost:" + server.getPort();
   }
 
@@ -159,7 +165,8 @@ class TemporalTlsTests {
   }
 
   /** A key pair in {@code <name>.p12} whose certificate the test CA signed. */
-  private void signedKeyPair(String name, String dname, String san, String usage) throws Exception {
+  private static void signedKeyPair(String name, String dname, String san, String usage)
+      throws Exception {
     String store = name + ".p12";
     keytool("-genkeypair", "-alias", name, "-dname", dname).keystore(store);
     keytool("-certreq", "-alias", name, "-file", name + ".csr").keystore(store);
@@ -184,7 +191,7 @@ class TemporalTlsTests {
     keytool("-importcert", "-alias", name, "-file", name + ".pem").keystore(store);
   }
 
-  private Keytool keytool(String... args) {
+  private static Keytool keytool(String... args) {
     return new Keytool(dir, List.of(args));
   }
 

@@ -58,6 +58,7 @@ class SplitQueueWorkersTests {
 
   private final List<ChildJvm> children = new ArrayList<>();
   private final List<String> workflowIds = new ArrayList<>();
+  private final long startNanos = System.nanoTime();
   private DockerClient docker;
   private WorkflowServiceStubs service;
   private String env;
@@ -117,6 +118,7 @@ class SplitQueueWorkersTests {
     ChildJvm build = startWorker("build-worker", "build", buildPort, temporalPort);
     control.awaitOutput("connected to Temporal", START_TIMEOUT);
     build.awaitOutput("connected to Temporal", START_TIMEOUT);
+    progress("both workers connected");
     assertThat(control.output()).contains("serving task queues: control");
     assertThat(build.output()).contains("serving task queues: build");
 
@@ -138,6 +140,7 @@ class SplitQueueWorkersTests {
       assertThat(result.image()).contains("/" + chain.get(i) + "@sha256:");
     }
 
+    progress("the chain is deployed");
     PrometheusScrape buildMetrics = PrometheusScrape.of(buildPort);
     PrometheusScrape controlMetrics = PrometheusScrape.of(controlPort);
     assertThat(buildMetrics.sum(stepCount(), Map.of("step", "Build", "outcome", "success")))
@@ -152,8 +155,6 @@ class SplitQueueWorkersTests {
     assertThat(controlMetrics.sum(stepCount(), Map.of("step", "AwaitHealthy"))).isEqualTo(3);
     assertThat(build.output()).contains("built 127.0.0.1:5000/" + chain.get(2));
     assertThat(control.output()).doesNotContain(": built ");
-    // Conveyor's deployment counters and the SDK's worker metrics share the endpoint.
-    awaitDeploymentsCounted(controlPort, chain.get(0));
 
     // A new commit of the first service whose build takes a while, and a build worker that dies
     // in the middle of it.
@@ -164,20 +165,25 @@ class SplitQueueWorkersTests {
             BusyboxImages.context()
                 .withVersion(chain.get(0) + "-2")
                 .withDockerfileLines(
-                    "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 6 # " + marker + "\"]")
+                    "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 4 # " + marker + "\"]")
                 .files(),
             "slow build");
     WorkflowStub slow = deploy(client, config.remote(), chain.get(0), slowCommit);
     String slowId = WorkflowIds.deployment(env, chain.get(0), slowCommit);
     awaitBuildStepRunning(marker);
     build.kill();
+    progress("build worker killed in the middle of the slow build");
     assertThat(slow.getExecution()).isNotNull();
 
     ChildJvm secondBuild =
         startWorker("build-worker-2", "build", ChildJvm.freePort(), temporalPort);
+    // While Temporal waits for the killed build's heartbeat timeout: Conveyor's deployment
+    // counters and the SDK's worker metrics share the control worker's endpoint.
+    awaitDeploymentsCounted(controlPort, chain.get(1));
     DeployResult recovered =
         slow.getResult(RECOVERY_TIMEOUT.toSeconds(), TimeUnit.SECONDS, DeployResult.class);
 
+    progress("the slow deployment completed on the new build worker");
     assertThat(recovered.reused()).isFalse();
     assertThat(secondBuild.output()).contains("built 127.0.0.1:5000/" + chain.get(0));
     assertThat(buildAttempts(client, slowId)).as("attempts of the Build activity").isEqualTo(2);
@@ -194,6 +200,12 @@ class SplitQueueWorkersTests {
     assertThat(commitsOfDeployment.strip().lines()).as("config commits of " + slowId).hasSize(1);
     assertThat(commitsOfDeployment.strip()).isEqualTo(recovered.configCommit());
     config.git().run(config.remote(), "fsck", "--strict");
+  }
+
+  /** Where the time goes: the recovery waits for the build's one-minute heartbeat timeout. */
+  private void progress(String what) {
+    System.out.printf(
+        "SplitQueueWorkersTests +%.1fs: %s%n", (System.nanoTime() - startNanos) / 1e9, what);
   }
 
   private ChildJvm start(String name, String main, List<String> args) {
