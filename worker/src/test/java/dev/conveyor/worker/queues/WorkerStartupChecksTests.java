@@ -2,6 +2,7 @@ package dev.conveyor.worker.queues;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,9 +59,27 @@ class WorkerStartupChecksTests {
     assertThat(worker.output()).doesNotContain("\tat ");
   }
 
+  @Test
+  void secondWorkerOnAnOccupiedHttpPortExitsWithOneLine() throws Exception {
+    try (ServerSocket occupied = new ServerSocket(0)) {
+      ChildJvm worker =
+          worker("--conveyor.worker.queues=control", "--server.port=" + occupied.getLocalPort());
+
+      int exit = worker.awaitExit(EXIT_TIMEOUT);
+
+      assertThat(exit).isEqualTo(2);
+      assertThat(lastLine(worker))
+          .startsWith("conveyor worker: port " + occupied.getLocalPort() + " (health and metrics)")
+          .contains("--server.port=PORT");
+      assertThat(worker.output()).doesNotContain("\tat ");
+    }
+  }
+
   private ChildJvm worker(String... args) {
     List<String> arguments = new ArrayList<>(List.of(args));
-    arguments.add("--server.port=0");
+    if (arguments.stream().noneMatch(a -> a.startsWith("--server.port="))) {
+      arguments.add("--server.port=0");
+    }
     arguments.add("--conveyor.worker.data-dir=" + dir.resolve("data"));
     // nothing listens here: the checks above must fail before Temporal is contacted
     arguments.add("--spring.temporal.connection.target=127.0.0.1:" + ChildJvm.freePort());
