@@ -42,6 +42,9 @@ public class WorkerApplication {
       SpringApplication.run(WorkerApplication.class, springArgs.toArray(String[]::new));
     } catch (RuntimeException e) {
       String reason = TemporalStartup.unreachableReason(e);
+      if (reason == null) {
+        reason = StartupFailure.reasonIn(e);
+      }
       if (reason != null) {
         System.err.println("conveyor worker: " + reason);
         System.exit(2);
@@ -82,6 +85,10 @@ public class WorkerApplication {
                    Temporal frontend (default: $CONVEYOR_TEMPORAL or 127.0.0.1:7233)
           --conveyor.worker.data-dir=PATH
                    clones, caches and the file KV (default: ~/.conveyor)
+          --conveyor.worker.queues=build|control|build,control
+                   which task queues this process serves (default: both)
+          --server.port=PORT
+                   /actuator/health and /actuator/prometheus (default: 8081)
 
         Every property and environment variable: docs/configuration.md
         """);

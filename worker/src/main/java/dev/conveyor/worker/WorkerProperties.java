@@ -2,6 +2,7 @@ package dev.conveyor.worker;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -14,6 +15,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDir where the worker keeps config repo clones, source caches and the file KV
  * @param dev whether this worker also runs the in-process Temporal dev server
  * @param devPort the dev server's port
+ * @param queues which of Conveyor's task queues this process serves: {@code build}, {@code control}
+ *     or both (see docs/production.md)
+ * @param buildQueue concurrency of this process's worker on the build queue
+ * @param controlQueue concurrency of this process's worker on the control queue
+ * @param health what {@code /actuator/health} checks besides Temporal and Docker
+ * @param temporal connection settings the Temporal starter has no property for
  */
 @ConfigurationProperties("conveyor.worker")
 public record WorkerProperties(
@@ -25,7 +32,12 @@ public record WorkerProperties(
     @DefaultValue Marathon marathon,
     @DefaultValue Git git,
     @DefaultValue Ui ui,
-    @DefaultValue Docker docker) {
+    @DefaultValue Docker docker,
+    @DefaultValue({"build", "control"}) List<String> queues,
+    @DefaultValue BuildQueue buildQueue,
+    @DefaultValue ControlQueue controlQueue,
+    @DefaultValue Health health,
+    @DefaultValue Temporal temporal) {
 
   /** Registry credentials for push and the registry API; empty for an open local registry. */
   public record Registry(String username, String password) {}
@@ -53,4 +65,55 @@ public record WorkerProperties(
 
   /** Docker engine for builds and the local target; empty host = DOCKER_HOST or the socket. */
   public record Docker(String host) {}
+
+  /**
+   * Limits of the build queue's worker. Builds and pushes run in the Docker engine and mostly wait
+   * for it; two at a time keep a 2-core host busy without starving the engine.
+   *
+   * @param maxConcurrentActivities builds and pushes running at once in this process
+   * @param activityPollers concurrent long polls for build tasks
+   */
+  public record BuildQueue(
+      @DefaultValue("2") int maxConcurrentActivities, @DefaultValue("2") int activityPollers) {}
+
+  /**
+   * Limits of the control queue's worker. Its activities are short HTTP and Git calls, plus health
+   * gates that hold a slot while they wait (minutes each), hence many activity slots; workflow
+   * tasks are CPU-bound and short, so a few per core.
+   *
+   * @param maxConcurrentActivities KV, Git, target, health-gate and notify calls running at once
+   * @param maxConcurrentWorkflowTasks workflow tasks (deterministic workflow code) at once
+   * @param activityPollers concurrent long polls for activity tasks
+   * @param workflowTaskPollers concurrent long polls for workflow tasks (at least 2: one for the
+   *     normal and one for the sticky queue)
+   */
+  public record ControlQueue(
+      @DefaultValue("50") int maxConcurrentActivities,
+      @DefaultValue("4") int maxConcurrentWorkflowTasks,
+      @DefaultValue("2") int activityPollers,
+      @DefaultValue("2") int workflowTaskPollers) {}
+
+  /**
+   * Endpoints {@code /actuator/health} checks. The worker has no definitions at start, so the
+   * registry, Consul and Marathon endpoints of the environments it serves are listed here.
+   *
+   * @param registries registries ({@code host:port} or a URL), checked with {@code GET /v2/}; unset
+   *     means 127.0.0.1:5000 on a worker that serves the build queue and none otherwise
+   * @param consul Consul agents (URLs), checked with {@code GET /v1/status/leader}
+   * @param marathon Marathon masters (URLs), checked with {@code GET /v2/info}
+   * @param timeout per check
+   */
+  public record Health(
+      List<String> registries,
+      @DefaultValue List<String> consul,
+      @DefaultValue List<String> marathon,
+      @DefaultValue("3s") Duration timeout) {}
+
+  /**
+   * Temporal connection settings beside {@code spring.temporal.connection.*}.
+   *
+   * @param serverCaFile PEM file with the CA certificate(s) that signed the Temporal frontend's
+   *     certificate, for a self-hosted cluster with a private CA; unset means the JVM's trust store
+   */
+  public record Temporal(Path serverCaFile) {}
 }
