@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Spec;
       HookCommand.Install.class,
       HookCommand.Run.class,
       HookCommand.Flush.class,
+      HookCommand.Train.class,
       CommandLine.HelpCommand.class
     })
 final class HookCommand implements Runnable {
@@ -134,8 +136,9 @@ final class HookCommand implements Runnable {
           new HookConfig(
               new TriggerConfig(wanted, mapping, location), temporal.target(), temporal.namespace);
       config.write(git);
+      CliLauncher launcher = launcher(err);
       HookInstaller.Result result =
-          new HookInstaller(git.hooksDir(git.config().entries())).install(CliLauncher.current());
+          new HookInstaller(git.hooksDir(git.config().entries())).install(launcher);
       out.println(
           (result.changed() ? "installed " : "up to date: ")
               + result.hook()
@@ -146,6 +149,9 @@ final class HookCommand implements Runnable {
               + "; Temporal "
               + config.temporal()
               + ")");
+      if (launcher.fast() != null) {
+        out.println("fast start: " + launcher.fast().appJar().getParent());
+      }
       if (result.chainedNow()) {
         out.println(
             "kept the existing hook as "
@@ -156,6 +162,23 @@ final class HookCommand implements Runnable {
             "chained: " + result.hook().resolveSibling(HookInstaller.CHAINED) + " runs first");
       }
       return ConveyorCli.OK;
+    }
+
+    /**
+     * The command the hook runs: with the fast start when the CLI runs from its jar; without it
+     * (slower, still correct) when preparing it fails.
+     */
+    private static CliLauncher launcher(PrintWriter err) {
+      CliLauncher launcher = CliLauncher.current();
+      try {
+        return launcher.withFastStart();
+      } catch (RuntimeException e) {
+        err.println(
+            "conveyor hook install: warning: no fast start for the hook ("
+                + TriggerStarter.reason(e)
+                + "); it runs the CLI jar directly, about twice as slow");
+        return launcher;
+      }
     }
 
     /**
@@ -273,6 +296,7 @@ final class HookCommand implements Runnable {
       GitRepo git = GitRepo.at(repo);
       HookConfig config = HookConfig.read(git);
       Spool spool = git.spool();
+      new HookRunner(git, config, out).absorbSavedRefs("hook:" + DeployCommand.requester(null));
       if (spool.isEmpty()) {
         out.println("conveyor: nothing spooled in " + git.gitDir());
         return ConveyorCli.OK;
@@ -285,6 +309,61 @@ final class HookCommand implements Runnable {
                 spool, new TriggerStarter(new DeploymentStarter(connection.client())), out);
         out.flush();
         return kept == 0 ? ConveyorCli.OK : ConveyorCli.FAILED;
+      }
+    }
+  }
+
+  @Command(
+      name = "train",
+      hidden = true,
+      description = {
+        "Runs the hook's code paths once against a Temporal address where nothing listens, in a",
+        "throw-away repository, so that `hook install` can record the classes they load (AppCDS)."
+      })
+  static final class Train implements Callable<Integer> {
+    @Override
+    public Integer call() throws IOException {
+      Path dir = Files.createTempDirectory("conveyor-hook-train");
+      try {
+        Path bare = dir.resolve("train.git");
+        GitConfigFile.git("init", "--bare", "--quiet", bare.toString());
+        GitRepo repo = GitRepo.at(bare);
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+          port = socket.getLocalPort();
+        }
+        new HookConfig(
+                new TriggerConfig(
+                    Target.service("train"),
+                    BranchMapping.parse(List.of("main=train")),
+                    dir.toString()),
+                "127.0.0.1:" + port,
+                "default")
+            .write(repo);
+        HookConfig config = HookConfig.read(repo);
+        String zeros = "0".repeat(40);
+        String commit = "1".repeat(40);
+        PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
+        new HookRunner(repo, config, quiet)
+            .run(
+                List.of(
+                    zeros + " " + commit + " refs/heads/main",
+                    zeros + " " + commit + " refs/tags/v1"),
+                "hook:train");
+        PendingStart spooled = repo.spool().entries().get(0);
+        try (TemporalOptions.Connection connection =
+            TemporalOptions.lazy(config.temporal(), config.namespace(), Duration.ofMillis(300))) {
+          new TriggerStarter(new DeploymentStarter(connection.client())).start(spooled);
+        } catch (RuntimeException expected) {
+          // nothing listens there: the classes of the start are loaded, which is the point
+        }
+        return ConveyorCli.OK;
+      } finally {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+          for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(path);
+          }
+        }
       }
     }
   }

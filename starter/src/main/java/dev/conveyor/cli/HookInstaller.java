@@ -19,6 +19,9 @@ final class HookInstaller {
   static final String CHAINED = "post-receive.before-conveyor";
   static final String MARKER = "# conveyor-hook v1";
 
+  /** Where the hook script keeps a push's ref lines when the CLI could not run at all. */
+  static final String SAVED_REFS = "conveyor-spool.refs";
+
   /**
    * What the install did.
    *
@@ -77,28 +80,61 @@ final class HookInstaller {
   /**
    * The hook: reads git's ref lines once, feeds them to the chained hook (if any) and then to the
    * CLI. Git runs hooks in the git directory with {@code GIT_DIR} set, so the repository is found
-   * without a path baked in and the repository can move.
+   * without a path baked in. When the CLI cannot run at all (no java, the jar deleted), the lines
+   * are appended to {@value #SAVED_REFS} for the next run or flush, so the push is not lost.
    */
   static String script(CliLauncher launcher) {
-    return "#!/bin/sh\n"
-        + MARKER
-        + "\n"
-        + "# Installed by `conveyor hook install`; install again to update it. Settings: the\n"
-        + "# [conveyor] section of this repository's config (git config --get-regexp '^conveyor\\.').\n"
-        + "# A hook that was here before runs first, from "
-        + CHAINED
-        + ".\n"
-        + "input=$(cat)\n"
-        + "status=0\n"
-        + "chained=\"$(dirname \"$0\")/"
-        + CHAINED
-        + "\"\n"
-        + "if [ -x \"$chained\" ]; then\n"
-        + "  printf '%s\\n' \"$input\" | \"$chained\" \"$@\" || status=$?\n"
-        + "fi\n"
-        + "printf '%s\\n' \"$input\" | "
-        + launcher.shellWords()
-        + " hook run --repo \"${GIT_DIR:-.}\"\n"
-        + "exit $status\n";
+    StringBuilder script = new StringBuilder();
+    script
+        .append("#!/bin/sh\n")
+        .append(MARKER)
+        .append(
+            "\n# Installed by `conveyor hook install`; install again to update it. Settings: the\n")
+        .append("# [conveyor] section of this repository's config (git config --get-regexp")
+        .append(" '^conveyor\\.').\n")
+        .append("# A hook that was here before runs first, from ")
+        .append(CHAINED)
+        .append(".\n")
+        .append("cli() {\n");
+    if (launcher.fast() != null) {
+      FastStart.Prepared fast = launcher.fast();
+      script
+          .append("  if [ -f ")
+          .append(CliLauncher.quote(fast.archive().toString()))
+          .append(" ] && [ ! ")
+          .append(CliLauncher.quote(fast.cliJar().toString()))
+          .append(" -nt ")
+          .append(CliLauncher.quote(fast.appJar().toString()))
+          .append(" ]; then\n    ")
+          .append(CliLauncher.shellWords(launcher.fastCommand()))
+          .append(" \"$@\"\n  else\n    ")
+          .append(CliLauncher.shellWords(launcher.command()))
+          .append(" \"$@\"\n  fi\n");
+    } else {
+      script.append("  ").append(CliLauncher.shellWords(launcher.command())).append(" \"$@\"\n");
+    }
+    script
+        .append("}\n")
+        .append("input=$(cat)\n")
+        .append("repo=\"${GIT_DIR:-.}\"\n")
+        .append("status=0\n")
+        .append("chained=\"$(dirname \"$0\")/")
+        .append(CHAINED)
+        .append("\"\n")
+        .append("if [ -x \"$chained\" ]; then\n")
+        .append("  printf '%s\\n' \"$input\" | \"$chained\" \"$@\" || status=$?\n")
+        .append("fi\n")
+        .append("if ! printf '%s\\n' \"$input\" | cli hook run --repo \"$repo\"; then\n")
+        .append("  printf '%s\\n' \"$input\" >> \"$repo/")
+        .append(SAVED_REFS)
+        .append("\"\n")
+        .append("  echo \"conveyor: the hook could not run the Conveyor CLI; this push's refs are")
+        .append(" saved in $repo/")
+        .append(SAVED_REFS)
+        .append(" and start with the next push or \\`conveyor hook flush --repo $(cd \"$repo\"")
+        .append(" && pwd)\\`\"\n")
+        .append("fi\n")
+        .append("exit $status\n");
+    return script.toString();
   }
 }

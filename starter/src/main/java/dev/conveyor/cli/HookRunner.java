@@ -18,7 +18,7 @@ final class HookRunner {
    * A push waits this long for an unreachable Temporal before the hook spools; short, because the
    * pusher is waiting and the spool loses nothing.
    */
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   private static final String PREFIX = "conveyor: ";
 
@@ -102,6 +102,62 @@ final class HookRunner {
       }
     }
     out.flush();
+  }
+
+  /**
+   * Moves the ref lines the hook script saved when it could not run the CLI into the spool, so they
+   * start with this run or flush.
+   */
+  void absorbSavedRefs(String requestedBy) {
+    List<String> taken =
+        repo.spool()
+            .absorb(
+                repo.gitDir().resolve(HookInstaller.SAVED_REFS),
+                lines ->
+                    route(lines, requestedBy, "saved earlier: ").stream()
+                        .map(PushRouter.Start::start)
+                        .toList());
+    if (!taken.isEmpty()) {
+      out.println(
+          PREFIX
+              + "took "
+              + plural((int) taken.stream().filter(line -> !line.isBlank()).count(), "ref")
+              + " saved by an earlier push when the CLI could not run");
+    }
+  }
+
+  /** Routes the lines and prints a note for each ref that starts nothing; returns the starts. */
+  private List<PushRouter.Start> route(List<String> lines, String requestedBy, String note) {
+    List<RefUpdate> updates = new ArrayList<>();
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        updates.add(RefUpdate.parse(line));
+      } catch (IllegalArgumentException e) {
+        out.println(PREFIX + note + "ignored: " + e.getMessage());
+      }
+    }
+    List<PushRouter.Start> starts = new ArrayList<>();
+    for (PushRouter.Decision decision :
+        new PushRouter(config.trigger()).route(updates, requestedBy)) {
+      if (decision instanceof PushRouter.Ignore ignore) {
+        out.println(PREFIX + note + ignore.update().ref() + " ignored (" + ignore.reason() + ")");
+      } else if (decision instanceof PushRouter.Start start) {
+        if (TriggerStarter.canStart(start.start().target())) {
+          starts.add(start);
+        } else {
+          out.println(
+              PREFIX
+                  + note
+                  + start.update().ref()
+                  + " not started: "
+                  + TriggerStarter.STACKS_UNAVAILABLE);
+        }
+      }
+    }
+    return starts;
   }
 
   /** Starts what is spooled and prints what happened; returns how many entries remain. */

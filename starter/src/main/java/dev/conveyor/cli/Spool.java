@@ -59,22 +59,50 @@ final class Spool {
     if (starts.isEmpty()) {
       return;
     }
+    try (FileChannel ignored = lock()) {
+      append(starts);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the spool " + file, e);
+    }
+  }
+
+  /**
+   * Takes the ref lines in {@code saved} (left by the hook script when the CLI could not run),
+   * turns them into starts with {@code route} and appends those, under the lock; then removes the
+   * file. Returns the lines taken. A crash before the removal takes them again later, which the
+   * workflow ids make harmless.
+   */
+  synchronized List<String> absorb(Path saved, Function<List<String>, List<PendingStart>> route) {
+    Path taken = saved.resolveSibling(saved.getFileName() + ".taken");
+    try (FileChannel ignored = lock()) {
+      if (Files.exists(saved) && !Files.exists(taken)) {
+        Files.move(saved, taken, StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (!Files.exists(taken)) {
+        return List.of();
+      }
+      List<String> lines = Files.readAllLines(taken, StandardCharsets.UTF_8);
+      append(route.apply(lines));
+      Files.delete(taken);
+      return lines;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move the saved refs " + saved + " into the spool", e);
+    }
+  }
+
+  private void append(List<PendingStart> starts) throws IOException {
+    if (starts.isEmpty()) {
+      return;
+    }
     StringBuilder lines = new StringBuilder();
     for (PendingStart start : starts) {
       lines.append(toJson(start)).append('\n');
     }
-    try (FileChannel ignored = lock()) {
-      try (FileChannel channel =
-          FileChannel.open(
-              file,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.APPEND)) {
-        channel.write(StandardCharsets.UTF_8.encode(lines.toString()));
-        channel.force(true);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the spool " + file, e);
+    try (FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+      channel.write(StandardCharsets.UTF_8.encode(lines.toString()));
+      channel.force(true);
     }
   }
 

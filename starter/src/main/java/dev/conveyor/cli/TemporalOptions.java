@@ -57,6 +57,9 @@ final class TemporalOptions {
               WorkflowServiceStubsOptions.newBuilder()
                   .setTarget(address)
                   .setRpcTimeout(Duration.ofSeconds(10))
+                  // The client asks for the server's capabilities first; unbounded by the
+                  // connect timeout unless set (5 s by default).
+                  .setSystemInfoTimeout(timeout)
                   .build(),
               timeout);
     } catch (RuntimeException e) {
@@ -87,6 +90,7 @@ final class TemporalOptions {
             WorkflowServiceStubsOptions.newBuilder()
                 .setTarget(address)
                 .setRpcTimeout(rpcTimeout)
+                .setSystemInfoTimeout(rpcTimeout)
                 .build());
     WorkflowClient client =
         WorkflowClient.newInstance(

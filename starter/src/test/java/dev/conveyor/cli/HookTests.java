@@ -362,4 +362,37 @@ class HookTests {
   private static ConveyorCliTests.Run installBillingExpectingFailure(Path bare) {
     return install(bare, temporal.address(), "--service", "billing", "--branch", "main=qa");
   }
+
+  @Test
+  void whenTheCliCannotRunThePushSucceedsAndItsRefsStartWithTheNextFlush() throws IOException {
+    Path bare = Git.bareWithClone(dir, "billing");
+    Path clone = Git.cloneOf(bare);
+    installBilling(bare, temporal.address());
+    Path hook = bare.resolve("hooks/post-receive");
+    String installed = Files.readString(hook);
+    // As if the JDK had moved away since the install.
+    Files.writeString(
+        hook, installed.replace(System.getProperty("java.home"), dir.resolve("gone").toString()));
+    String commit = Git.ok(clone, "rev-parse", "HEAD").trim();
+
+    Git.Result push = Git.run(clone, "push", "origin", "main");
+
+    assertThat(push.exitCode()).as(push.output()).isZero();
+    assertThat(push.output())
+        .contains("remote: conveyor: the hook could not run the Conveyor CLI")
+        .contains("conveyor-spool.refs");
+    assertThat(Files.readString(bare.resolve("conveyor-spool.refs")))
+        .endsWith(" " + commit + " refs/heads/main\n");
+    assertThat(temporal.exists(deployId("qa", commit))).isFalse();
+
+    Files.writeString(hook, installed);
+    ConveyorCliTests.Run flush = ConveyorCliTests.cli("hook", "flush", "--repo", bare.toString());
+
+    assertThat(flush.exitCode()).as(flush.err()).isZero();
+    assertThat(flush.out())
+        .contains("conveyor: took 1 ref saved by an earlier push")
+        .contains("conveyor: spooled -> " + deployId("qa", commit) + " started");
+    assertThat(Files.exists(bare.resolve("conveyor-spool.refs"))).isFalse();
+    assertThat(temporal.input(deployId("qa", commit)).commit()).isEqualTo(commit);
+  }
 }
