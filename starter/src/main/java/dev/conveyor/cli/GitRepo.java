@@ -51,7 +51,10 @@ record GitRepo(Path gitDir) {
       if (value.startsWith("~/")) {
         return Path.of(System.getProperty("user.home"), value.substring(2));
       }
-      return gitDir.resolve(value).normalize();
+      // Relative to where git runs hooks: the git directory of a bare repository, else the work
+      // tree.
+      Path base = gitDir.getFileName().toString().equals(".git") ? gitDir.getParent() : gitDir;
+      return base.resolve(value).normalize();
     }
     return gitDir.resolve("hooks");
   }

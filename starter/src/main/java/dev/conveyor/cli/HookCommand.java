@@ -135,12 +135,14 @@ final class HookCommand implements Runnable {
       HookConfig config =
           new HookConfig(
               new TriggerConfig(wanted, mapping, location), temporal.target(), temporal.namespace);
+      List<GitConfigFile.Entry> before = HookConfig.entries(git);
       config.write(git);
+      boolean settingsChanged = !HookConfig.entries(git).equals(before);
       CliLauncher launcher = launcher(err);
       HookInstaller.Result result =
           new HookInstaller(git.hooksDir(git.config().entries())).install(launcher);
       out.println(
-          (result.changed() ? "installed " : "up to date: ")
+          (result.changed() || settingsChanged ? "installed " : "up to date: ")
               + result.hook()
               + " ("
               + wanted

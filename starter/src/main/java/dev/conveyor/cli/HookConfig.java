@@ -75,6 +75,13 @@ record HookConfig(TriggerConfig trigger, String temporal, String namespace) {
         namespace.isEmpty() ? "default" : last(namespace));
   }
 
+  /** The {@code [conveyor]} entries as they are in the repository's config now. */
+  static List<GitConfigFile.Entry> entries(GitRepo repo) {
+    return repo.config().entries().stream()
+        .filter(entry -> entry.section().equals(SECTION) && entry.subsection() == null)
+        .toList();
+  }
+
   /** Writes the settings, replacing the previous ones; writing the same twice changes nothing. */
   void write(GitRepo repo) {
     List<Map.Entry<String, String>> values = new ArrayList<>();

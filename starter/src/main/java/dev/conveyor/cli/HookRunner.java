@@ -34,31 +34,8 @@ final class HookRunner {
 
   /** Handles git's {@code <old> <new> <ref>} lines of one push. */
   void run(List<String> lines, String requestedBy) {
-    List<RefUpdate> updates = new ArrayList<>();
-    for (String line : lines) {
-      if (line.isBlank()) {
-        continue;
-      }
-      try {
-        updates.add(RefUpdate.parse(line));
-      } catch (IllegalArgumentException e) {
-        out.println(PREFIX + "ignored: " + e.getMessage());
-      }
-    }
-    List<PushRouter.Start> starts = new ArrayList<>();
-    for (PushRouter.Decision decision :
-        new PushRouter(config.trigger()).route(updates, requestedBy)) {
-      if (decision instanceof PushRouter.Ignore ignore) {
-        out.println(PREFIX + ignore.update().ref() + " ignored (" + ignore.reason() + ")");
-      } else if (decision instanceof PushRouter.Start start) {
-        if (TriggerStarter.canStart(start.start().target())) {
-          starts.add(start);
-        } else {
-          out.println(
-              PREFIX + start.update().ref() + " not started: " + TriggerStarter.STACKS_UNAVAILABLE);
-        }
-      }
-    }
+    absorbSavedRefs(requestedBy);
+    List<PushRouter.Start> starts = route(lines, requestedBy, "");
     Spool spool = repo.spool();
     if (starts.isEmpty() && spool.isEmpty()) {
       out.flush();

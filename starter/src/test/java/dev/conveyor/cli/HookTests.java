@@ -395,4 +395,54 @@ class HookTests {
     assertThat(Files.exists(bare.resolve("conveyor-spool.refs"))).isFalse();
     assertThat(temporal.input(deployId("qa", commit)).commit()).isEqualTo(commit);
   }
+
+  @Test
+  void refsSavedWhenTheCliCouldNotRunStartWithTheNextPush() throws IOException {
+    Path bare = Git.bareWithClone(dir, "billing");
+    Path clone = Git.cloneOf(bare);
+    installBilling(bare, temporal.address());
+    Path hook = bare.resolve("hooks/post-receive");
+    String installed = Files.readString(hook);
+    Files.writeString(
+        hook, installed.replace(System.getProperty("java.home"), dir.resolve("gone").toString()));
+    String first = Git.ok(clone, "rev-parse", "HEAD").trim();
+    Git.ok(clone, "push", "origin", "main");
+    Files.writeString(hook, installed);
+    String second = Git.commit(clone, "second");
+
+    String push = Git.ok(clone, "push", "origin", "main");
+
+    assertThat(push)
+        .contains("remote: conveyor: took 1 ref saved by an earlier push")
+        .contains("remote: conveyor: spooled -> " + deployId("qa", first) + " started")
+        .contains("refs/heads/main -> " + deployId("qa", second) + " started");
+    assertThat(Files.exists(bare.resolve("conveyor-spool.refs"))).isFalse();
+  }
+
+  @Test
+  void installingAgainWithOtherRulesReplacesThemAndSaysInstalled() throws IOException {
+    Path bare = Git.bareWithClone(dir, "billing");
+    installBilling(bare, temporal.address());
+
+    ConveyorCliTests.Run again =
+        install(bare, temporal.address(), "--service", "billing", "--branch", "trunk=prod");
+
+    assertThat(again.out()).startsWith("installed ");
+    assertThat(Git.ok(bare, "config", "--get-all", "conveyor.branch")).isEqualTo("trunk=prod\n");
+  }
+
+  @Test
+  void theHookGoesWhereCoreHooksPathSays() throws IOException {
+    Path bare = Git.bareWithClone(dir, "billing");
+    Path clone = Git.cloneOf(bare);
+    Git.ok(bare, "config", "core.hooksPath", "custom-hooks");
+
+    installBilling(bare, temporal.address());
+    String commit = Git.ok(clone, "rev-parse", "HEAD").trim();
+    String push = Git.ok(clone, "push", "origin", "main");
+
+    assertThat(bare.resolve("custom-hooks/post-receive")).isExecutable();
+    assertThat(bare.resolve("hooks/post-receive")).doesNotExist();
+    assertThat(push).contains("refs/heads/main -> " + deployId("qa", commit) + " started");
+  }
 }
