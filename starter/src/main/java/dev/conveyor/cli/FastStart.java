@@ -36,13 +36,15 @@ import java.util.stream.Stream;
  *
  * <p>Idempotent: the directory is named after the CLI jar's SHA-256, so a build is unpacked once
  * and never changed afterwards (an archive is only valid for the exact jars it was made from);
- * concurrent installs serialize on a lock file. The hook uses it only while it is at least as new
- * as the CLI jar, and falls back to {@code java -jar conveyor-cli.jar} otherwise.
+ * concurrent installs serialize on a lock file. The hook uses it only while the CLI jar has not
+ * been written since the last prepare, and falls back to {@code java -jar conveyor-cli.jar}
+ * otherwise.
  */
 final class FastStart {
   static final String DIR = "conveyor-cli-hook";
   static final String APP_JAR = "app.jar";
   static final String ARCHIVE = "cli.jsa";
+  static final String MARKER = "prepared";
 
   /** Silence the JVM's CDS warnings: a stale archive is ignored, and the pusher need not know. */
   static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
@@ -59,8 +61,10 @@ final class FastStart {
    * @param cliJar the executable CLI jar it was unpacked from
    * @param appJar the jar to run with {@code -jar}
    * @param archive the AppCDS archive
+   * @param marker touched by every prepare: a CLI jar written after it (its change time; its
+   *     modification time is the fixed reproducible-build timestamp) is newer than this runtime
    */
-  record Prepared(Path cliJar, Path appJar, Path archive) {}
+  record Prepared(Path cliJar, Path appJar, Path archive, Path marker) {}
 
   private FastStart() {}
 
@@ -79,13 +83,18 @@ final class FastStart {
               root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
         lock.lock();
         Prepared prepared =
-            new Prepared(cliJar.toAbsolutePath(), dir.resolve(APP_JAR), dir.resolve(ARCHIVE));
-        if (Files.isRegularFile(prepared.archive())) {
-          return prepared;
+            new Prepared(
+                cliJar.toAbsolutePath(),
+                dir.resolve(APP_JAR),
+                dir.resolve(ARCHIVE),
+                dir.resolve(MARKER));
+        if (!Files.isRegularFile(prepared.archive())) {
+          deleteTree(dir);
+          unpack(cliJar, dir);
+          train(prepared, javaCommand);
         }
-        deleteTree(dir);
-        unpack(cliJar, dir);
-        train(prepared, javaCommand);
+        // Not a class path entry, so touching it leaves the archive valid.
+        Files.writeString(prepared.marker(), cliJar.toAbsolutePath() + "\n");
         return prepared;
       }
     } catch (IOException e) {

@@ -99,13 +99,15 @@ final class HookInstaller {
     if (launcher.fast() != null) {
       FastStart.Prepared fast = launcher.fast();
       script
+          .append(
+              "  # The CLI jar's mtime is the reproducible-build timestamp; its change time is not.\n")
           .append("  if [ -f ")
           .append(CliLauncher.quote(fast.archive().toString()))
-          .append(" ] && [ ! ")
+          .append(" ] && [ -z \"$(find ")
           .append(CliLauncher.quote(fast.cliJar().toString()))
-          .append(" -nt ")
-          .append(CliLauncher.quote(fast.appJar().toString()))
-          .append(" ]; then\n    ")
+          .append(" -cnewer ")
+          .append(CliLauncher.quote(fast.marker().toString()))
+          .append(" 2>/dev/null)\" ]; then\n    ")
           .append(CliLauncher.shellWords(launcher.fastCommand()))
           .append(" \"$@\"\n  else\n    ")
           .append(CliLauncher.shellWords(launcher.command()))
