@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       DeployCommand.class,
       StatusCommand.class,
+      HookCommand.class,
+      WebhookCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -1,16 +1,7 @@
 package dev.conveyor.cli;
 
-import dev.conveyor.workflows.SearchAttributes;
-import dev.conveyor.workflows.TaskQueues;
-import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.DeployRequest;
-import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.common.SearchAttributes.Builder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -82,37 +73,13 @@ final class DeployCommand implements Callable<Integer> {
       return ConveyorCli.USAGE;
     }
     String location = definitionsLocation(definitions);
-    String workflowId = WorkflowIds.deployment(env, service, commit);
     try (TemporalOptions.Connection connection = temporal.connect()) {
       WorkflowClient client = connection.client();
-      Builder attributes =
-          io.temporal.common.SearchAttributes.newBuilder()
-              .set(SearchAttributes.SERVICE, service)
-              .set(SearchAttributes.ENV, env)
-              .set(SearchAttributes.COMMIT, commit)
-              .set(SearchAttributes.STATUS, "running");
-      ServiceDeploymentWorkflow workflow =
-          client.newWorkflowStub(
-              ServiceDeploymentWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setWorkflowId(workflowId)
-                  .setTaskQueue(TaskQueues.CONTROL)
-                  .setWorkflowIdReusePolicy(
-                      WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
-                  .setWorkflowIdConflictPolicy(
-                      WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-                  .setTypedSearchAttributes(attributes.build())
-                  .setStaticSummary(
-                      "deploy " + service + " " + WorkflowIds.shortCommit(commit) + " to " + env)
-                  .build());
       DeployRequest request =
           new DeployRequest(location, env, service, commit, requester(by), force);
-      try {
-        WorkflowClient.start(workflow::deploy, request);
-        out.println(workflowId);
-      } catch (WorkflowExecutionAlreadyStarted already) {
-        out.println(workflowId + " (already running or done)");
-      }
+      StartOutcome outcome = new DeploymentStarter(client).start(request);
+      out.println(outcome.started() ? outcome.workflowId() : outcome.describe());
+      String workflowId = outcome.workflowId();
       if (!await) {
         return ConveyorCli.OK;
       }

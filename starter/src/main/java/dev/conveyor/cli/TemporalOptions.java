@@ -33,12 +33,23 @@ final class TemporalOptions {
     return fromEnv == null || fromEnv.isBlank() ? DEFAULT_TARGET : fromEnv;
   }
 
+  /** How long a command waits for Temporal to answer before saying it is unreachable. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   /**
    * Connects and checks that the server answers within a few seconds, so an unreachable Temporal is
    * one clear line instead of a hang or a stack trace.
    */
   Connection connect() {
-    String address = target();
+    return connect(target(), namespace, CONNECT_TIMEOUT);
+  }
+
+  /**
+   * Connects to {@code address} and checks that it answers within {@code timeout}.
+   *
+   * @throws ConveyorCli.EnvironmentException naming the address when it does not
+   */
+  static Connection connect(String address, String namespace, Duration timeout) {
     WorkflowServiceStubs service;
     try {
       service =
@@ -46,20 +57,41 @@ final class TemporalOptions {
               WorkflowServiceStubsOptions.newBuilder()
                   .setTarget(address)
                   .setRpcTimeout(Duration.ofSeconds(10))
+                  // The client asks for the server's capabilities first; unbounded by the
+                  // connect timeout unless set (5 s by default).
+                  .setSystemInfoTimeout(timeout)
                   .build(),
-              Duration.ofSeconds(5));
+              timeout);
     } catch (RuntimeException e) {
       throw unreachable(address, e);
     }
     try {
       service
           .blockingStub()
-          .withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+          .withDeadlineAfter(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
           .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       service.shutdownNow();
       throw unreachable(address, e);
     }
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+    return new Connection(service, client);
+  }
+
+  /**
+   * A client that connects on first use and reconnects by itself, for a long-running server that
+   * must start while Temporal is down: each call fails within {@code rpcTimeout} instead.
+   */
+  static Connection lazy(String address, String namespace, Duration rpcTimeout) {
+    WorkflowServiceStubs service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(address)
+                .setRpcTimeout(rpcTimeout)
+                .setSystemInfoTimeout(rpcTimeout)
+                .build());
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());

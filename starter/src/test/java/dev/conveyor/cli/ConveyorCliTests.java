@@ -70,9 +70,23 @@ class ConveyorCliTests {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"validate", "deploy", "status"})
+  @ValueSource(
+      strings = {
+        "validate",
+        "deploy",
+        "status",
+        "hook",
+        "hook install",
+        "hook run",
+        "hook flush",
+        "webhook",
+        "webhook serve"
+      })
   void everyVerbHasHelp(String verb) {
-    Run run = cli(verb, "--help");
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));
+    args.add("--help");
+
+    Run run = cli(args.toArray(String[]::new));
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).startsWith("Usage: conveyor " + verb);

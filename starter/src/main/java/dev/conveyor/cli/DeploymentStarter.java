@@ -1,0 +1,77 @@
+package dev.conveyor.cli;
+
+import dev.conveyor.workflows.SearchAttributes;
+import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.deploy.DeployRequest;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+
+/**
+ * Starts a {@link ServiceDeploymentWorkflow}: the one place that knows its id, task queue, search
+ * attributes and id policies, shared by {@code deploy}, the post-receive hook and the webhook.
+ *
+ * <p>Idempotent by workflow id: the id is {@code deploy/<env>/<service>/<commit12>}, a start while
+ * one with that id runs is refused (conflict policy FAIL), and a new run after a completed one is
+ * refused too (reuse policy: only after a failed, cancelled, terminated or timed-out run). Asking
+ * twice therefore starts one workflow and the second answer says it already exists.
+ */
+final class DeploymentStarter {
+  private final WorkflowClient client;
+
+  DeploymentStarter(WorkflowClient client) {
+    this.client = client;
+  }
+
+  /**
+   * Starts the deployment, or reports the one that already has its id.
+   *
+   * @throws io.temporal.client.WorkflowServiceException or {@link io.grpc.StatusRuntimeException}
+   *     when Temporal cannot be reached or refuses the request
+   */
+  StartOutcome start(DeployRequest request) {
+    String workflowId = WorkflowIds.deployment(request.env(), request.service(), request.commit());
+    ServiceDeploymentWorkflow workflow =
+        client.newWorkflowStub(
+            ServiceDeploymentWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(TaskQueues.CONTROL)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+                .setWorkflowIdConflictPolicy(
+                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+                .setTypedSearchAttributes(
+                    io.temporal.common.SearchAttributes.newBuilder()
+                        .set(SearchAttributes.SERVICE, request.service())
+                        .set(SearchAttributes.ENV, request.env())
+                        .set(SearchAttributes.COMMIT, request.commit())
+                        .set(SearchAttributes.STATUS, "running")
+                        .build())
+                .setStaticSummary(
+                    "deploy "
+                        + request.service()
+                        + " "
+                        + WorkflowIds.shortCommit(request.commit())
+                        + " to "
+                        + request.env())
+                .build());
+    try {
+      WorkflowClient.start(workflow::deploy, request);
+      return StartOutcome.started(workflowId);
+    } catch (WorkflowExecutionAlreadyStarted already) {
+      return StartOutcome.existing(workflowId, statusOf(workflowId));
+    }
+  }
+
+  private String statusOf(String workflowId) {
+    WorkflowExecutionStatus status =
+        client.newUntypedWorkflowStub(workflowId).describe().getStatus();
+    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  }
+}

@@ -1,0 +1,73 @@
+package dev.conveyor.cli;
+
+import dev.conveyor.workflows.deploy.DeployRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * Turns a {@link PendingStart} into a workflow start: a deployment for a service, a release for a
+ * stack. The hook, the webhook and the spool flush all start through {@link #start}, so stacks
+ * become available in every trigger by implementing the one branch below.
+ */
+final class TriggerStarter {
+  static final String STACKS_UNAVAILABLE =
+      "stack releases are not available yet in this build; map the repository to a service with"
+          + " --service instead";
+
+  private final DeploymentStarter deployments;
+
+  TriggerStarter(DeploymentStarter deployments) {
+    this.deployments = deployments;
+  }
+
+  /** Whether this build can start the target's kind: triggers refuse to install otherwise. */
+  static boolean canStart(Target target) {
+    return target.kind() == Target.Kind.SERVICE;
+  }
+
+  /**
+   * Starts it, or reports the workflow that already has its id (see {@link DeploymentStarter}).
+   *
+   * @throws UnsupportedOperationException for a stack (see {@link #STACKS_UNAVAILABLE})
+   * @throws RuntimeException from the Temporal client when the start did not happen; {@link
+   *     #unreachable} tells whether Temporal could not be reached at all
+   */
+  StartOutcome start(PendingStart start) {
+    return switch (start.target().kind()) {
+      case SERVICE ->
+          deployments.start(
+              new DeployRequest(
+                  start.definitions(),
+                  start.env(),
+                  start.target().name(),
+                  start.commit(),
+                  start.requestedBy(),
+                  false));
+      case STACK -> throw new UnsupportedOperationException(STACKS_UNAVAILABLE);
+    };
+  }
+
+  /** True when the failure is Temporal being down or unreachable, not a refused request. */
+  static boolean unreachable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StatusRuntimeException status) {
+        Status.Code code = status.getStatus().getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+      }
+      if (t instanceof ConveyorCli.EnvironmentException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The root message of a failure, for one line to the pusher. */
+  static String reason(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message;
+  }
+}
