@@ -1,6 +1,5 @@
 package dev.conveyor.workflows.lane;
 
-import dev.conveyor.workflows.SearchAttributes;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
@@ -15,7 +14,8 @@ import org.slf4j.Logger;
 
 /**
  * The lane's state machine. Signal handlers only change state and queue messages; the main loop
- * sends them, so a handler never blocks and every decision is made in one place.
+ * sends them, so a handler never blocks and every decision is made in one place. A lane sets no
+ * Conveyor search attribute: it runs for ever, and lists of running deployments must not show it.
  *
  * <ul>
  *   <li>{@code enter} on a free lane grants at once: the first to arrive runs.
@@ -76,8 +76,6 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
       }
     }
     early.clear();
-    Workflow.upsertTypedSearchAttributes(
-        SearchAttributes.ENV.valueSet(env), SearchAttributes.SERVICE.valueSet(service));
     scheduleHolderCheck();
     while (true) {
       deliverOutbox();
