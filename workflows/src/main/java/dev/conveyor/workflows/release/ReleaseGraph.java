@@ -62,7 +62,16 @@ final class ReleaseGraph {
    */
   static ReleaseGraph of(ReleasePlan plan) {
     Map<String, List<String>> dependsOn = plan.dependsOn() == null ? Map.of() : plan.dependsOn();
-    for (PlannedService member : plan.services()) {
+    List<PlannedService> services = plan.services() == null ? List.of() : plan.services();
+    Set<String> seen = new TreeSet<>();
+    for (PlannedService member : services) {
+      if (!seen.add(member.service())) {
+        throw new IllegalArgumentException("the plan lists '" + member.service() + "' twice");
+      }
+      if (member.commit() == null || member.commit().isBlank()) {
+        throw new IllegalArgumentException(
+            "the plan gives no commit for '" + member.service() + "'");
+      }
       if (!dependsOn.containsKey(member.service())) {
         throw new IllegalArgumentException(
             "the plan lists '" + member.service() + "' but not its dependsOn");
@@ -81,7 +90,7 @@ final class ReleaseGraph {
         layerOf.put(service, i);
       }
     }
-    List<PlannedService> order = new ArrayList<>(plan.services());
+    List<PlannedService> order = new ArrayList<>(services);
     order.sort(
         Comparator.comparingInt((PlannedService s) -> layerOf.get(s.service()))
             .thenComparing(PlannedService::service));

@@ -78,6 +78,18 @@ class ReleaseGraphTests {
   }
 
   @Test
+  void refusesAPlanThatListsAMemberTwiceOrWithoutCommit() {
+    assertThatThrownBy(() -> ReleaseGraph.of(plan(deps("a:"), "a", "a")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the plan lists 'a' twice");
+    ReleasePlan noCommit =
+        new ReleasePlan("defs", "qa", "s", List.of(new PlannedService("a", "")), deps("a:"));
+    assertThatThrownBy(() -> ReleaseGraph.of(noCommit))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the plan gives no commit for 'a'");
+  }
+
+  @Test
   void refusesADependencyThePlanDoesNotKnow() {
     assertThatThrownBy(() -> ReleaseGraph.of(plan(deps("a:nope"), "a")))
         .isInstanceOf(IllegalArgumentException.class)
