@@ -19,8 +19,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** A deployment inside a release stops between push and KV until the release decides. */
+@Timeout(90)
 class ReleaseGateTests {
   static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
   static final String RELEASE = "release/qa/payments/r1";

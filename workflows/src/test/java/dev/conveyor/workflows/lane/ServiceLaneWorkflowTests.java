@@ -26,7 +26,13 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+/**
+ * Lane semantics through real deployments and recording fakes. Steps held on a latch make the
+ * interleavings exact; the timeout turns a hang into a failure.
+ */
+@Timeout(90)
 class ServiceLaneWorkflowTests {
   static final String C1 = "1111111111111111111111111111111111111111";
   static final String C2 = "2222222222222222222222222222222222222222";
@@ -99,13 +105,16 @@ class ServiceLaneWorkflowTests {
   }
 
   @Test
-  void ofThreeCommitsStartedTogetherTheFirstAndTheNewestRunAndTheMiddleOneIsSuperseded() {
+  void ofThreeCommitsStartedTogetherTheFirstAndTheNewestRunAndTheMiddleOneIsSuperseded()
+      throws InterruptedException {
     steps.hold(C1, "build");
     ServiceDeploymentWorkflow first = start("billing", C1);
     awaitTrue(
         "the first deployment holds the lane",
         () -> holder() != null && holder().commit().equals(C1));
     ServiceDeploymentWorkflow second = start("billing", C2);
+    // Request times are milliseconds; within one the later arrival counts as newer.
+    Thread.sleep(20);
     ServiceDeploymentWorkflow third = start("billing", C3);
 
     DeployResult superseded = resultOf(second);

@@ -27,7 +27,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+/**
+ * Release ordering through real child deployments and recording fakes: order is read from the
+ * fakes' sequence numbers, parallelism is proven by holding one step until another has started. The
+ * timeout turns a hang into a failure.
+ */
+@Timeout(90)
 class StackReleaseWorkflowTests {
   TestWorkflowEnvironment env;
   RecordingSteps steps;
@@ -62,6 +69,14 @@ class StackReleaseWorkflowTests {
 
   ReleaseResult release(ReleaseRequest request) {
     return newRelease(request.stack()).release(request);
+  }
+
+  /** Starts a release, runs {@code meanwhile} (which releases held steps), returns the result. */
+  ReleaseResult releaseWhile(ReleaseRequest request, Runnable meanwhile) {
+    StackReleaseWorkflow release = newRelease(request.stack());
+    WorkflowClient.start(release::release, request);
+    meanwhile.run();
+    return WorkflowStub.fromTyped(release).getResult(ReleaseResult.class);
   }
 
   /** Runs a release that must fail and returns the result its failure carries. */
@@ -105,9 +120,23 @@ class StackReleaseWorkflowTests {
 
   @Test
   void aChainDeploysEachServiceOnlyAfterItsDependencyIsHealthyWhileAllBuildAtOnce() {
-    steps.service("a").service("b", "a").service("c", "b").stack("chain", "a", "b", "c");
+    steps
+        .service("a")
+        .service("b", "a")
+        .service("c", "b")
+        .stack("chain", "a", "b", "c")
+        .hold(headOf("a"), "health");
 
-    ReleaseResult result = release(request("chain"));
+    ReleaseResult result =
+        releaseWhile(
+            request("chain"),
+            () -> {
+              // Images are ready while dependencies deploy: c builds while a is in its gate.
+              awaitTrue(
+                  "c is built and pushed while a waits in its health gate",
+                  () -> steps.finished("c", "push") && steps.ran("a", "health"));
+              steps.release(headOf("a"), "health");
+            });
 
     assertThat(result.outcome()).isEqualTo("SUCCEEDED");
     assertThat(result.workflowId()).isEqualTo("release/qa/chain/r1");
@@ -116,8 +145,7 @@ class StackReleaseWorkflowTests {
         .containsExactly("a", "b", "c");
     assertDeploysAfterHealthy("b", "a");
     assertDeploysAfterHealthy("c", "b");
-    // Images are ready while dependencies deploy: c built before a even started deploying.
-    assertThat(steps.span("c", "build").endSeq()).isLessThan(steps.span("a", "deploy").startSeq());
+    assertThat(steps.span("c", "push").endSeq()).isLessThan(steps.span("a", "health").endSeq());
     assertThat(steps.span("b", "push").endSeq()).isLessThan(steps.span("a", "health").endSeq());
     for (ServiceRelease service : result.services()) {
       String commit = headOf(service.service());
@@ -144,9 +172,19 @@ class StackReleaseWorkflowTests {
         .service("b", "a")
         .service("c", "a")
         .service("d", "b", "c")
-        .stack("diamond", "d", "c", "b", "a");
+        .stack("diamond", "d", "c", "b", "a")
+        .hold(headOf("a"), "build")
+        .hold(headOf("b"), "health");
 
-    ReleaseResult result = release(request("diamond"));
+    ReleaseResult result =
+        releaseWhile(
+            request("diamond"),
+            () -> {
+              awaitTrue("d builds while a builds", () -> steps.ran("d", "build"));
+              steps.release(headOf("a"), "build");
+              awaitTrue("c deploys while b is in its health gate", () -> steps.ran("c", "health"));
+              steps.release(headOf("b"), "health");
+            });
 
     assertThat(result.services())
         .extracting(ServiceRelease::service)
@@ -170,20 +208,37 @@ class StackReleaseWorkflowTests {
       steps.service(leaf, "core");
       members.add(leaf);
     }
-    steps.stack("wide", members.toArray(String[]::new)).takes("build", Duration.ofMillis(30));
+    steps
+        .stack("wide", members.toArray(String[]::new))
+        .takes("build", Duration.ofMillis(20))
+        .hold(headOf("core"), "build")
+        .hold(headOf("leaf01"), "health");
+    List<String> leaves = members.subList(1, 50);
 
     ReleaseResult result =
-        release(
-            new ReleaseRequest("/defs", "qa", "wide", List.of(), Map.of(), "alice", false, 8, 0));
+        releaseWhile(
+            new ReleaseRequest("/defs", "qa", "wide", List.of(), Map.of(), "alice", false, 8, 0),
+            () -> {
+              // core keeps one of the 8 build slots: the leaves build 7 at a time meanwhile.
+              awaitTrue(
+                  "every leaf is built while core builds",
+                  () -> leaves.stream().allMatch(leaf -> steps.finished(leaf, "push")));
+              steps.release(headOf("core"), "build");
+              awaitTrue(
+                  "leaf02 deploys while leaf01 is in its health gate",
+                  () -> steps.ran("leaf02", "health"));
+              steps.release(headOf("leaf01"), "health");
+            });
 
     assertThat(result.services()).hasSize(50);
     assertThat(result.services()).allMatch(s -> s.state() == ServiceState.SUCCEEDED);
     assertThat(result.services().get(0).service()).isEqualTo("core");
-    for (String leaf : members.subList(1, 50)) {
+    for (String leaf : leaves) {
       assertDeploysAfterHealthy(leaf, "core");
     }
-    assertThat(steps.maxConcurrent("build")).as("build concurrency 8").isBetween(2, 8);
+    assertThat(steps.maxConcurrent("build")).as("build concurrency 8").isLessThanOrEqualTo(8);
     assertThat(steps.maxConcurrent("health")).as("leaves deploy in parallel").isGreaterThan(1);
+    assertThat(steps.maxConcurrent("build")).as("core and leaves build at once").isGreaterThan(1);
   }
 
   @Test
@@ -193,9 +248,18 @@ class StackReleaseWorkflowTests {
         .service("b1", "a1")
         .service("a2")
         .service("b2", "a2")
-        .stack("pair", "a1", "b1", "a2", "b2");
+        .stack("pair", "a1", "b1", "a2", "b2")
+        .hold(headOf("a1"), "health")
+        .hold(headOf("b1"), "health");
 
-    release(request("pair"));
+    releaseWhile(
+        request("pair"),
+        () -> {
+          awaitTrue("a2 deploys while a1 is in its health gate", () -> steps.ran("a2", "health"));
+          steps.release(headOf("a1"), "health");
+          awaitTrue("b2 deploys while b1 is in its health gate", () -> steps.ran("b2", "health"));
+          steps.release(headOf("b1"), "health");
+        });
 
     assertDeploysAfterHealthy("b1", "a1");
     assertDeploysAfterHealthy("b2", "a2");

@@ -98,7 +98,7 @@ public final class RecordingSteps
     return this;
   }
 
-  /** {@code step} of {@code commit} blocks until {@link #release} (at most a minute). */
+  /** {@code step} of {@code commit} blocks until {@link #release} (at most 30 s, then fails). */
   public RecordingSteps hold(String commit, String step) {
     holds.put(commit + "/" + step, new CountDownLatch(1));
     return this;
@@ -151,6 +151,15 @@ public final class RecordingSteps
     return spans().stream().anyMatch(s -> s.service().equals(service) && s.step().equals(step));
   }
 
+  public boolean finished(String service, String step) {
+    return spans().stream()
+        .anyMatch(
+            s ->
+                s.service().equals(service)
+                    && s.step().equals(step)
+                    && s.endSeq() != Long.MAX_VALUE);
+  }
+
   public int maxConcurrent(String step) {
     return maxActive.getOrDefault(step, new AtomicInteger()).get();
   }
@@ -196,7 +205,7 @@ public final class RecordingSteps
     boolean failed = true;
     try {
       CountDownLatch hold = holds.get(commit + "/" + step);
-      if (hold != null && !hold.await(1, TimeUnit.MINUTES)) {
+      if (hold != null && !hold.await(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException("held " + step + " of " + commit + " never released");
       }
       long sleep = millis.getOrDefault(step, 0L);
