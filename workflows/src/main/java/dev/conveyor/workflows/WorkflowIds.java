@@ -9,6 +9,22 @@ public final class WorkflowIds {
     return "deploy/" + env + "/" + service + "/" + shortCommit(commit);
   }
 
+  /**
+   * {@code release/<env>/<stack>/<releaseId>}: one release of a stack to an environment. The
+   * starter picks {@code releaseId} (e.g. a UTC timestamp such as {@code 20261127-0915}), because a
+   * workflow's id exists before its code runs.
+   */
+  public static String release(String env, String stack, String releaseId) {
+    return "release/" + env + "/" + stack + "/" + releaseId;
+  }
+
+  /**
+   * {@code lane/<env>/<service>}: the long-lived lane that lets one deployment at a time through.
+   */
+  public static String lane(String env, String service) {
+    return "lane/" + env + "/" + service;
+  }
+
   /** The first twelve characters of a commit id, as Git shows abbreviated ids. */
   public static String shortCommit(String commit) {
     return commit.length() <= 12 ? commit : commit.substring(0, 12);

@@ -3,13 +3,18 @@ package dev.conveyor.workflows.deploy;
 import java.util.List;
 
 /**
- * A successful deployment. (A failed one ends the workflow with an {@code ApplicationFailure}
- * naming the step and reason.)
+ * How a deployment ended when it did not fail: {@link #SUCCEEDED} (deployed and healthy), {@link
+ * #SKIPPED} (its release closed the gate: nothing in the environment changed) or {@link
+ * #SUPERSEDED} (a newer commit took its place in the lane: nothing ran at all). A failed deployment
+ * ends the workflow with an {@code ApplicationFailure} naming the step and reason instead.
  *
  * @param definitionsCommit the config repo commit the definitions were read at
  * @param configCommit the config repo commit that holds the deployed app definition
  * @param previousImage the image that was live before, for a rollback to return to (may be null)
  * @param reused whether the build was skipped because the registry already had the image
+ * @param outcome {@link #SUCCEEDED}, {@link #SKIPPED} or {@link #SUPERSEDED}
+ * @param reason why it was skipped or superseded ({@code superseded by <commit12>}); null on
+ *     success
  */
 public record DeployResult(
     String workflowId,
@@ -24,4 +29,11 @@ public record DeployResult(
     String deploymentId,
     String appVersion,
     String previousImage,
-    List<StepStatus> steps) {}
+    List<StepStatus> steps,
+    String outcome,
+    String reason) {
+
+  public static final String SUCCEEDED = "SUCCEEDED";
+  public static final String SKIPPED = "SKIPPED";
+  public static final String SUPERSEDED = "SUPERSEDED";
+}

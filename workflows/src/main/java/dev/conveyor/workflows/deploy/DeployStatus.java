@@ -5,10 +5,13 @@ import java.util.List;
 /**
  * Answer of the {@code status} query.
  *
- * @param outcome {@code RUNNING}, {@code SUCCEEDED} or {@code FAILED}
+ * @param outcome {@code RUNNING}, {@code SUCCEEDED}, {@code FAILED}, {@code SKIPPED} or {@code
+ *     SUPERSEDED}
  * @param digest the image digest once known
  * @param configCommit the config repo commit that holds the deployed definition, once made
  * @param deploymentId the target's deployment id, once deployed
+ * @param waitingFor what the deployment waits for right now ({@code lane lane/qa/billing}, {@code
+ *     release gate of release/qa/payments/…}), or null
  */
 public record DeployStatus(
     String workflowId,
@@ -19,4 +22,5 @@ public record DeployStatus(
     String digest,
     String configCommit,
     String deploymentId,
-    List<StepStatus> steps) {}
+    List<StepStatus> steps,
+    String waitingFor) {}

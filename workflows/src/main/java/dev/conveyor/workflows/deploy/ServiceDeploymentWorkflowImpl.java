@@ -3,6 +3,9 @@ package dev.conveyor.workflows.deploy;
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.lane.LaneGrant;
+import dev.conveyor.workflows.lane.LaneMembership;
+import dev.conveyor.workflows.lane.Supersession;
 import dev.conveyor.workflows.steps.BuildActivities;
 import dev.conveyor.workflows.steps.BuildActivities.BuildRequest;
 import dev.conveyor.workflows.steps.BuildActivities.BuildResult;
@@ -32,6 +35,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
@@ -40,13 +44,24 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 
-/** The eight steps in order; see docs/architecture.md for each step's idempotency and failures. */
+/**
+ * The eight steps in order; see docs/architecture.md for each step's idempotency and failures.
+ * Before the first step the deployment waits for its lane (one deployment per env and service at a
+ * time); in a release it also waits at the release gate between push and KV (docs/releases.md).
+ */
 public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWorkflow {
   private static final Logger log = Workflow.getLogger(ServiceDeploymentWorkflowImpl.class);
+
+  /**
+   * Version marker of the lane: deployments recorded before it (version {@code DEFAULT_VERSION})
+   * replay without entering a lane, exactly as they ran.
+   */
+  static final String LANE_CHANGE = "service-lane";
 
   /** Failure type of the workflow itself when a step fails: the message names step and reason. */
   public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
@@ -146,6 +161,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private String digest;
   private String configCommit;
   private String deploymentId;
+  private String waitingFor;
+  private LaneMembership lane;
+  private GateProceed proceedSignal;
+  private GateSkip skipSignal;
 
   @Override
   public DeployResult deploy(DeployRequest request) {
@@ -156,6 +175,33 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         SearchAttributes.ENV.valueSet(request.env()),
         SearchAttributes.COMMIT.valueSet(request.commit()),
         SearchAttributes.STATUS.valueSet("running"));
+    if (Workflow.getVersion(LANE_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return runSteps();
+    }
+    if (request.gate() != null) {
+      Workflow.upsertTypedSearchAttributes(SearchAttributes.STACK.valueSet(request.gate().stack()));
+    }
+    lane = new LaneMembership(request.env(), request.service(), request.commit());
+    waitingFor = "lane " + lane.laneId();
+    Workflow.setCurrentDetails("waiting for " + waitingFor);
+    lane.enter();
+    Optional<Supersession> superseded = lane.awaitTurn(() -> skipSignal != null);
+    waitingFor = null;
+    if (superseded.isPresent()) {
+      return endSuperseded(superseded.get());
+    }
+    if (!lane.granted()) {
+      lane.leave();
+      return endSkipped(skipSignal.reason(), null, null, null);
+    }
+    try {
+      return runSteps();
+    } finally {
+      lane.leave();
+    }
+  }
+
+  private DeployResult runSteps() {
     ResolvedDeployment resolved = null;
     try {
       resolved =
@@ -214,6 +260,12 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
               PushResult::digest);
       digest = pushed.digest();
       pinnedImage = pushed.pinnedImage();
+    }
+    if (request.gate() != null) {
+      String skipped = awaitGate(request.gate(), built, pinnedImage);
+      if (skipped != null) {
+        return endSkipped(skipped, resolved, built, pinnedImage);
+      }
     }
 
     KvResult recorded =
@@ -301,7 +353,98 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         deployment.deploymentId(),
         deployment.version(),
         recorded.previous(),
-        tracker.snapshot());
+        tracker.snapshot(),
+        DeployResult.SUCCEEDED,
+        null);
+  }
+
+  /**
+   * Tells the release the image is ready, then waits for its decision.
+   *
+   * @return null to go on, or why the deployment ends skipped
+   */
+  private String awaitGate(ReleaseGate gate, BuildResult built, String pinnedImage) {
+    waitingFor = "release gate of " + gate.releaseWorkflowId();
+    Workflow.setCurrentDetails("built; waiting for " + waitingFor);
+    try {
+      Workflow.newExternalWorkflowStub(GateHolder.class, gate.releaseWorkflowId())
+          .built(
+              new BuiltNotice(request.service(), workflowId, pinnedImage, digest, built.reused()));
+    } catch (CanceledFailure canceled) {
+      throw canceled;
+    } catch (TemporalFailure gone) {
+      waitingFor = null;
+      return "release " + gate.releaseWorkflowId() + " cannot be reached: " + describe(gone);
+    }
+    Duration timeout = Duration.ofSeconds(Math.max(1, gate.timeoutSeconds()));
+    boolean decided = Workflow.await(timeout, () -> proceedSignal != null || skipSignal != null);
+    waitingFor = null;
+    if (skipSignal != null) {
+      return skipSignal.reason();
+    }
+    if (!decided) {
+      return "release gate not opened within " + timeout.toMinutes() + "m";
+    }
+    return null;
+  }
+
+  /** Ends without touching the environment: what ran (resolve, build, push) stays as it is. */
+  private DeployResult endSkipped(
+      String reason, ResolvedDeployment resolved, BuildResult built, String pinnedImage) {
+    String detail = "skipped: " + reason;
+    for (StepStatus s : tracker.snapshot()) {
+      if (s.state() == StepState.PENDING) {
+        tracker.skipped(s.step(), detail);
+      }
+    }
+    outcome = DeployResult.SKIPPED;
+    log.info("{} {}", workflowId, detail);
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("skipped"));
+    Workflow.setCurrentDetails(detail);
+    return new DeployResult(
+        workflowId,
+        request.env(),
+        request.service(),
+        request.commit(),
+        pinnedImage,
+        digest,
+        built != null && built.reused(),
+        resolved == null ? null : resolved.configCommit(),
+        null,
+        null,
+        null,
+        null,
+        tracker.snapshot(),
+        DeployResult.SKIPPED,
+        reason);
+  }
+
+  /** A newer commit of this service waits in the lane: nothing ran, nothing changed. */
+  private DeployResult endSuperseded(Supersession by) {
+    String reason = "superseded by " + WorkflowIds.shortCommit(by.byCommit());
+    for (Step step : Step.values()) {
+      tracker.skipped(step, reason);
+    }
+    outcome = DeployResult.SUPERSEDED;
+    log.info("{} {} ({})", workflowId, reason, by.byWorkflowId());
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("superseded"));
+    Workflow.setCurrentDetails(reason + " (" + by.byWorkflowId() + ")");
+    return new DeployResult(
+        workflowId,
+        request.env(),
+        request.service(),
+        request.commit(),
+        null,
+        null,
+        false,
+        null,
+        null,
+        null,
+        null,
+        null,
+        tracker.snapshot(),
+        DeployResult.SUPERSEDED,
+        reason);
   }
 
   @Override
@@ -315,7 +458,32 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         digest,
         configCommit,
         deploymentId,
-        tracker.snapshot());
+        tracker.snapshot(),
+        waitingFor);
+  }
+
+  @Override
+  public void laneGranted(LaneGrant grant) {
+    if (lane != null) {
+      lane.onGranted(grant);
+    }
+  }
+
+  @Override
+  public void superseded(Supersession supersession) {
+    if (lane != null) {
+      lane.onSuperseded(supersession);
+    }
+  }
+
+  @Override
+  public void proceed(GateProceed proceed) {
+    proceedSignal = proceed;
+  }
+
+  @Override
+  public void skip(GateSkip skip) {
+    skipSignal = skip;
   }
 
   private DeployActivities healthWait(ResolvedDeployment resolved) {

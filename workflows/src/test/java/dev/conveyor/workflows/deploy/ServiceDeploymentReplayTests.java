@@ -48,5 +48,17 @@ class ServiceDeploymentReplayTests {
     public DeployStatus status() {
       return null;
     }
+
+    @Override
+    public void proceed(GateProceed proceed) {}
+
+    @Override
+    public void skip(GateSkip skip) {}
+
+    @Override
+    public void laneGranted(dev.conveyor.workflows.lane.LaneGrant grant) {}
+
+    @Override
+    public void superseded(dev.conveyor.workflows.lane.Supersession supersession) {}
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
 import dev.conveyor.workflows.steps.FailureTypes;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
@@ -37,7 +38,8 @@ class ServiceDeploymentWorkflowTests {
     }
     steps = new FakeSteps();
     Worker control = env.newWorker(TaskQueues.CONTROL);
-    control.registerWorkflowImplementationTypes(ServiceDeploymentWorkflowImpl.class);
+    control.registerWorkflowImplementationTypes(
+        ServiceDeploymentWorkflowImpl.class, ServiceLaneWorkflowImpl.class);
     control.registerActivitiesImplementations(steps);
     Worker build = env.newWorker(TaskQueues.BUILD);
     build.registerActivitiesImplementations(steps);

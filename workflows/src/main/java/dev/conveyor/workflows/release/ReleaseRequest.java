@@ -1,0 +1,28 @@
+package dev.conveyor.workflows.release;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to release where, and who asked.
+ *
+ * @param definitions the config repo: a path on the worker's host or a Git URL
+ * @param services an explicit subset of the stack; empty (or null) for the whole stack
+ * @param commits service → commit for pinned services; the others deploy the head of their
+ *     repository's default branch (resolved by the plan activity)
+ * @param force passed to every deployment (Marathon force)
+ * @param buildConcurrency how many services may be in their build phase (lane, resolve, build,
+ *     push) at once; 0 or less means {@value StackReleaseWorkflowImpl#DEFAULT_BUILD_CONCURRENCY}
+ * @param preconditionTimeoutSeconds how long a dependency that is not deployed by this release may
+ *     take to be healthy on the target before its dependents fail; 0 or less means 10 minutes
+ */
+public record ReleaseRequest(
+    String definitions,
+    String env,
+    String stack,
+    List<String> services,
+    Map<String, String> commits,
+    String requestedBy,
+    boolean force,
+    int buildConcurrency,
+    long preconditionTimeoutSeconds) {}

@@ -1,0 +1,246 @@
+package dev.conveyor.workflows.lane;
+
+import static dev.conveyor.workflows.testing.RecordingSteps.awaitTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.deploy.DeployRequest;
+import dev.conveyor.workflows.deploy.DeployResult;
+import dev.conveyor.workflows.deploy.DeployStatus;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.deploy.StepState;
+import dev.conveyor.workflows.deploy.StepStatus;
+import dev.conveyor.workflows.testing.IdleMember;
+import dev.conveyor.workflows.testing.RecordingSteps;
+import dev.conveyor.workflows.testing.RecordingSteps.Span;
+import dev.conveyor.workflows.testing.TestWorkers;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Lane semantics through real deployments and recording fakes. Steps held on a latch make the
+ * interleavings exact; the timeout turns a hang into a failure.
+ */
+@Timeout(90)
+class ServiceLaneWorkflowTests {
+  static final String C1 = "1111111111111111111111111111111111111111";
+  static final String C2 = "2222222222222222222222222222222222222222";
+  static final String C3 = "3333333333333333333333333333333333333333";
+  static final String LANE = WorkflowIds.lane("qa", "billing");
+
+  TestWorkflowEnvironment env;
+  RecordingSteps steps;
+
+  @BeforeEach
+  void startEnvironment() {
+    steps = new RecordingSteps().takes("build", Duration.ofMillis(50));
+    env = TestWorkers.start(steps, IdleMember.Impl.class);
+  }
+
+  @AfterEach
+  void stopEnvironment() {
+    env.close();
+  }
+
+  ServiceDeploymentWorkflow start(String service, String commit) {
+    ServiceDeploymentWorkflow workflow =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ServiceDeploymentWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId(WorkflowIds.deployment("qa", service, commit))
+                    .build());
+    WorkflowClient.start(
+        workflow::deploy, new DeployRequest("/defs", "qa", service, commit, "hook", false));
+    return workflow;
+  }
+
+  static DeployResult resultOf(ServiceDeploymentWorkflow workflow) {
+    return WorkflowStub.fromTyped(workflow).getResult(DeployResult.class);
+  }
+
+  ServiceLaneWorkflow lane() {
+    return env.getWorkflowClient().newWorkflowStub(ServiceLaneWorkflow.class, LANE);
+  }
+
+  LaneTicket holder() {
+    try {
+      return lane().status().holder();
+    } catch (RuntimeException notYetRunning) {
+      return null;
+    }
+  }
+
+  String laneRunId() {
+    return env.getWorkflowClient()
+        .newUntypedWorkflowStub(LANE)
+        .describe()
+        .getExecution()
+        .getRunId();
+  }
+
+  List<Span> spansOf(String commit) {
+    return steps.spans().stream().filter(s -> s.commit().equals(commit)).toList();
+  }
+
+  /** Every step of {@code first} ended before any step of {@code second} began. */
+  void assertNoOverlap(String first, String second) {
+    long lastOfFirst = spansOf(first).stream().mapToLong(Span::endSeq).max().orElseThrow();
+    long firstOfSecond = spansOf(second).stream().mapToLong(Span::startSeq).min().orElseThrow();
+    assertThat(firstOfSecond)
+        .as("the second deployment starts after the first ended: %s", steps.spans())
+        .isGreaterThan(lastOfFirst);
+  }
+
+  @Test
+  void ofThreeCommitsStartedTogetherTheFirstAndTheNewestRunAndTheMiddleOneIsSuperseded()
+      throws InterruptedException {
+    steps.hold(C1, "build");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue(
+        "the first deployment holds the lane",
+        () -> holder() != null && holder().commit().equals(C1));
+    ServiceDeploymentWorkflow second = start("billing", C2);
+    // Request times are milliseconds; within one the later arrival counts as newer.
+    Thread.sleep(20);
+    ServiceDeploymentWorkflow third = start("billing", C3);
+
+    DeployResult superseded = resultOf(second);
+    LaneStatus meanwhile = lane().status();
+    steps.release(C1, "build");
+    DeployResult firstResult = resultOf(first);
+    DeployResult thirdResult = resultOf(third);
+
+    assertThat(superseded.outcome()).isEqualTo(DeployResult.SUPERSEDED);
+    assertThat(superseded.reason()).isEqualTo("superseded by 333333333333");
+    assertThat(superseded.steps()).extracting(StepStatus::state).containsOnly(StepState.SKIPPED);
+    assertThat(spansOf(C2)).as("the superseded deployment touched nothing").isEmpty();
+    assertThat(meanwhile.holder().commit()).isEqualTo(C1);
+    assertThat(meanwhile.waiting().commit()).isEqualTo(C3);
+    assertThat(firstResult.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(thirdResult.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertNoOverlap(C1, C3);
+    awaitTrue("the lane is free again", () -> holder() == null);
+    assertThat(lane().status().grants()).isEqualTo(2);
+    assertThat(lane().status().supersessions()).isEqualTo(1);
+  }
+
+  @Test
+  void anOlderCommitArrivingAfterANewerOneIsSupersededAtOnce() {
+    steps.hold(C1, "build");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue("the first holds the lane", () -> holder() != null);
+    ServiceDeploymentWorkflow newer = start("billing", C3);
+    awaitTrue("the newer one waits", () -> lane().status().waiting() != null);
+    // Same lane, but requested before the waiting one: an old ticket that arrives late.
+    lane().enter(new LaneTicket("deploy/qa/billing/late", "run-1", C2, 1));
+
+    awaitTrue("the late ticket was refused", () -> lane().status().supersessions() == 1);
+    assertThat(lane().status().waiting().commit()).isEqualTo(C3);
+    steps.release(C1, "build");
+    assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(resultOf(newer).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+  }
+
+  @Test
+  void aFailedDeploymentFreesTheLaneForTheNextOne() {
+    steps.hold(C1, "build").failAt("billing", "deploy", "422 Unprocessable Entity: bad cpus");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue("the first holds the lane", () -> holder() != null);
+    ServiceDeploymentWorkflow second = start("billing", C2);
+    awaitTrue("the second waits", () -> lane().status().waiting() != null);
+    DeployStatus waiting = second.status();
+    steps.release(C1, "build");
+
+    assertThatThrownBy(() -> resultOf(first))
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .hasMessageContaining("deployment failed at step deploy");
+    assertThatThrownBy(() -> resultOf(second)).isInstanceOf(WorkflowFailedException.class);
+    assertThat(waiting.waitingFor()).isEqualTo("lane " + LANE);
+    assertThat(spansOf(C2)).extracting(Span::step).contains("resolve", "build", "deploy");
+    assertNoOverlap(C1, C2);
+  }
+
+  @Test
+  void deploymentsOfDifferentServicesDoNotWaitForEachOther() {
+    steps.hold(C1, "build");
+    ServiceDeploymentWorkflow billing = start("billing", C1);
+    awaitTrue("billing holds its lane", () -> holder() != null);
+
+    DeployResult web = resultOf(start("web", C2));
+
+    assertThat(web.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(steps.ran("billing", "kv")).as("billing is still building").isFalse();
+    steps.release(C1, "build");
+    assertThat(resultOf(billing).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+  }
+
+  @Test
+  void aHolderThatIsTerminatedFreesTheLaneAtTheNextCheck() {
+    IdleMember idle =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                IdleMember.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId("deploy/qa/billing/idle")
+                    .build());
+    String idleRun = WorkflowClient.start(idle::idle).getRunId();
+    ServiceLaneWorkflow lane =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ServiceLaneWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId(LANE)
+                    .build());
+    WorkflowClient.start(lane::run, LaneState.empty("qa", "billing"));
+    lane().enter(new LaneTicket("deploy/qa/billing/idle", idleRun, C1, 1));
+    awaitTrue("the idle member holds the lane", () -> idle.grants() == 1);
+    ServiceDeploymentWorkflow second = start("billing", C2);
+    awaitTrue("the second waits", () -> lane().status().waiting() != null);
+    long before = env.currentTimeMillis();
+
+    WorkflowStub.fromTyped(idle).terminate("operator stopped it");
+    DeployResult result = resultOf(second);
+
+    assertThat(result.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(env.currentTimeMillis() - before)
+        .as("freed by the holder check, not by a leave")
+        .isGreaterThanOrEqualTo(ServiceLaneWorkflowImpl.HOLDER_CHECK.toMillis());
+  }
+
+  @Test
+  void continuesAsNewWhenItsHistoryGrowsAndKeepsItsHolder() {
+    steps.hold(C1, "build");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue("the first holds the lane", () -> holder() != null);
+    String firstRun = laneRunId();
+    // Tickets of runs that do not exist: each supersedes the previous one, and grows the history.
+    for (int i = 0; i < 1000; i++) {
+      lane().enter(new LaneTicket("deploy/qa/billing/ghost" + i, "run", C2, 10 + i));
+    }
+
+    awaitTrue("the lane continued as new", () -> !laneRunId().equals(firstRun));
+    awaitTrue("the new run serves", () -> holder() != null);
+    assertThat(holder().commit()).isEqualTo(C1);
+    steps.release(C1, "build");
+    assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    DeployResult next = resultOf(start("billing", C3));
+    assertThat(next.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertNoOverlap(C1, C3);
+  }
+}
