@@ -42,7 +42,7 @@ class QueueSelectionTests {
         .containsExactly(TaskQueues.CONTROL);
     assertThat(workers.get(0).getWorkflowClasses())
         .extracting(Class::getSimpleName)
-        .containsExactly("ServiceDeploymentWorkflowImpl");
+        .containsExactly("ServiceDeploymentWorkflowImpl", "ServiceLaneWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
