@@ -593,7 +593,11 @@ final class ConveyorYamlReader {
             .orElse(Job.DEFAULT_SMOKE_TIMEOUT);
     boolean smokeRunOff =
         job.value("smokeRun")
-            .map(n -> n instanceof Node.Scalar b && "false".equals(b.text()))
+            .map(
+                n ->
+                    n instanceof Node.Scalar b
+                        && b.type() == Node.Scalar.Type.BOOLEAN
+                        && "false".equals(b.text()))
             .orElse(true);
     if (smokeRunOff && job.value("smokeTimeout").isPresent()) {
       report.warning(

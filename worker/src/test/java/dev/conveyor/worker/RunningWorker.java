@@ -42,6 +42,8 @@ final class RunningWorker implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.add("--spring.temporal.connection.target=" + target);
     args.add("--conveyor.worker.data-dir=" + dataDir);
+    // A free port for health and metrics: tests and other workers on this host may hold 8081.
+    args.add("--server.port=0");
     args.addAll(List.of(properties));
     try {
       ConfigurableApplicationContext context =

@@ -14,6 +14,7 @@ import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflowImpl;
 import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
+import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -75,23 +76,29 @@ class WorkerStartupTests {
 
     RegisteredInfo control = registered.get(TaskQueues.CONTROL);
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(1);
+    assertThat(control.isWorkflowRegistered(JobDeploymentWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(2);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "jobActivities");
     assertThat(activityTypes(control))
         .containsExactlyInAnyOrder(
             "Resolve",
+            "ResolveJob",
             "RecordImage",
             "CommitAppDefinition",
             "Deploy",
             "AwaitHealthy",
             "Finish",
-            "Send");
+            "Send",
+            "RegisterJob",
+            "VerifyJob",
+            "SmokeRunJob");
 
     RegisteredInfo build = registered.get(TaskQueues.BUILD);
     assertThat(build.getRegisteredWorkflowInfo()).isEmpty();
@@ -176,6 +183,7 @@ class WorkerStartupTests {
     command.add(WorkerApplication.class.getName());
     command.add("--spring.temporal.connection.target=127.0.0.1:" + closedPort);
     command.add("--conveyor.worker.data-dir=" + dir.resolve("data"));
+    command.add("--server.port=0");
     Process process = new ProcessBuilder(command).directory(dir.toFile()).start();
     CompletableFuture<String> out = drain(process.getInputStream());
     CompletableFuture<String> err = drain(process.getErrorStream());

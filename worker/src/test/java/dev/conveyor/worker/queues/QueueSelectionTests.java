@@ -42,14 +42,15 @@ class QueueSelectionTests {
         .containsExactly(TaskQueues.CONTROL);
     assertThat(workers.get(0).getWorkflowClasses())
         .extracting(Class::getSimpleName)
-        .containsExactly("ServiceDeploymentWorkflowImpl");
+        .containsExactly("ServiceDeploymentWorkflowImpl", "JobDeploymentWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "jobActivities");
   }
 
   @Test
