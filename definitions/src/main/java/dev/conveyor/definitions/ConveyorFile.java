@@ -13,6 +13,10 @@ import java.util.Map;
  * @param stackMembers each stack's entries with their positions
  * @param apps each service's template path, at the {@code app} value (or the service key when the
  *     default applies)
+ * @param jobKeys every job key as written, with its position
+ * @param jobDependsOn each job's {@code dependsOn} entries with their positions
+ * @param jobTemplates each job's template path, at the {@code job} value (or the job key when the
+ *     default applies)
  */
 record ConveyorFile(
     int version,
@@ -25,7 +29,11 @@ record ConveyorFile(
     Map<String, List<Ref>> dependsOn,
     Map<String, Position> stackKeys,
     Map<String, List<Ref>> stackMembers,
-    Map<String, Ref> apps) {
+    Map<String, Ref> apps,
+    Map<String, Job> jobs,
+    Map<String, Position> jobKeys,
+    Map<String, List<Ref>> jobDependsOn,
+    Map<String, Ref> jobTemplates) {
 
   /** A name or path as written, with where it was written. */
   record Ref(String name, Position position) {}

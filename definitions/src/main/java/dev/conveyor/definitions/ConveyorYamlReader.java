@@ -21,14 +21,17 @@ final class ConveyorYamlReader {
   static final String DEFAULT_REGISTRY = "localhost:5000";
 
   static final List<String> TOP_KEYS =
-      List.of("version", "registry", "environments", "services", "stacks", "notify");
+      List.of("version", "registry", "environments", "services", "jobs", "stacks", "notify");
   static final List<String> ENVIRONMENT_KEYS =
-      List.of("target", "marathon", "consul", "approval", "bake");
+      List.of("target", "marathon", "consul", "chronos", "approval", "bake");
   static final List<String> ENDPOINT_KEYS = List.of("url");
+  static final List<String> CHRONOS_KEYS = List.of("url", "apiPrefix");
   static final List<String> APPROVALS = List.of("required", "none");
   static final List<String> SERVICE_KEYS =
       List.of("repo", "dockerfile", "context", "app", "health", "dependsOn");
   static final List<String> HEALTH_KEYS = List.of("path", "port", "timeout");
+  static final List<String> JOB_KEYS =
+      List.of("repo", "dockerfile", "context", "job", "dependsOn", "smokeRun", "smokeTimeout");
   static final List<String> NOTIFIER_TYPES =
       List.of(Notifier.WEBHOOK, Notifier.SLACK, Notifier.MAIL);
   static final Map<String, List<String>> NOTIFIER_KEYS =
@@ -38,7 +41,10 @@ final class ConveyorYamlReader {
           Notifier.MAIL, List.of("type", "to", "from", "smtp", "username", "password"));
 
   private static final Map<String, String> EXAMPLE_URLS =
-      Map.of("marathon", "http://marathon.prod:8080", "consul", "http://consul.prod:8500");
+      Map.of(
+          "marathon", "http://marathon.prod:8080",
+          "consul", "http://consul.prod:8500",
+          "chronos", "http://chronos.prod:4400");
   private static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s/?#]+\\S*");
   private static final Pattern REGISTRY = Pattern.compile("[A-Za-z0-9.-]+(:\\d{1,5})?(/\\S*)?");
   private static final Pattern SMTP = Pattern.compile("[A-Za-z0-9.-]+:(\\d{1,5})");
@@ -58,6 +64,10 @@ final class ConveyorYamlReader {
   private final Map<String, Position> stackKeys = new LinkedHashMap<>();
   private final Map<String, List<ConveyorFile.Ref>> stackMembers = new LinkedHashMap<>();
   private final Map<String, ConveyorFile.Ref> apps = new LinkedHashMap<>();
+  private final Map<String, Job> jobs = new LinkedHashMap<>();
+  private final Map<String, Position> jobKeys = new LinkedHashMap<>();
+  private final Map<String, List<ConveyorFile.Ref>> jobDependsOn = new LinkedHashMap<>();
+  private final Map<String, ConveyorFile.Ref> jobTemplates = new LinkedHashMap<>();
 
   private ConveyorYamlReader(Report report) {
     this.report = report;
@@ -90,6 +100,12 @@ final class ConveyorYamlReader {
         this::readEnvironment);
     readRequiredSection(
         root, "services", "add at least one service with its repo", this::readService);
+    root.field("jobs")
+        .ifPresent(
+            jobsField ->
+                checks
+                    .mapping(jobsField.value(), "jobs")
+                    .ifPresent(m -> m.fields().values().forEach(this::readJob)));
     root.field("stacks")
         .ifPresent(
             stacksField ->
@@ -109,7 +125,11 @@ final class ConveyorYamlReader {
             dependsOn,
             stackKeys,
             stackMembers,
-            apps));
+            apps,
+            jobs,
+            jobKeys,
+            jobDependsOn,
+            jobTemplates));
   }
 
   private void readVersion(Node.Mapping root) {
@@ -203,6 +223,7 @@ final class ConveyorYamlReader {
     Optional<MarathonEndpoint> marathon =
         readEndpoint(env, path, "marathon").map(MarathonEndpoint::new);
     Optional<ConsulEndpoint> consul = readEndpoint(env, path, "consul").map(ConsulEndpoint::new);
+    Optional<ChronosEndpoint> chronos = readChronos(env, path);
     if (target.isPresent() && target.get() == Target.MARATHON && marathon.isEmpty()) {
       Optional<Node.Field> marathonField = env.field("marathon");
       if (marathonField.isEmpty()) {
@@ -233,7 +254,8 @@ final class ConveyorYamlReader {
         target.isPresent() && (target.get() != Target.MARATHON || marathon.isPresent());
     if (complete) {
       environments.put(
-          name, new Environment(name, target.get(), marathon, consul, approvalRequired, bake));
+          name,
+          new Environment(name, target.get(), marathon, consul, approvalRequired, bake, chronos));
     }
   }
 
@@ -260,6 +282,11 @@ final class ConveyorYamlReader {
 
   /** The {@code url} of an endpoint block such as {@code marathon: { url: ... }}. */
   private Optional<String> readEndpoint(Node.Mapping env, String envPath, String key) {
+    return readEndpoint(env, envPath, key, ENDPOINT_KEYS);
+  }
+
+  private Optional<String> readEndpoint(
+      Node.Mapping env, String envPath, String key, List<String> keys) {
     Optional<Node.Field> field = env.field(key);
     if (field.isEmpty()) {
       return Optional.empty();
@@ -269,7 +296,7 @@ final class ConveyorYamlReader {
     if (block.isEmpty()) {
       return Optional.empty();
     }
-    checks.unknownKeys(block.get(), path, ENDPOINT_KEYS, Checks.allowedList(ENDPOINT_KEYS));
+    checks.unknownKeys(block.get(), path, keys, Checks.allowedList(keys));
     Optional<Node> url = block.get().value("url");
     if (url.isEmpty()) {
       checks.missing(
@@ -277,6 +304,26 @@ final class ConveyorYamlReader {
       return Optional.empty();
     }
     return url(url.get(), path + ".url");
+  }
+
+  /** {@code chronos: { url, apiPrefix }}; {@code apiPrefix} defaults to Chronos 3.x's. */
+  private Optional<ChronosEndpoint> readChronos(Node.Mapping env, String envPath) {
+    Optional<String> url = readEndpoint(env, envPath, "chronos", CHRONOS_KEYS);
+    Optional<Node> prefixNode =
+        env.value("chronos")
+            .filter(Node.Mapping.class::isInstance)
+            .flatMap(block -> ((Node.Mapping) block).value("apiPrefix"));
+    String prefix = ChronosEndpoint.V3_PREFIX;
+    if (prefixNode.isPresent()) {
+      Optional<String> given =
+          checks.oneOf(prefixNode.get(), envPath + ".chronos.apiPrefix", ChronosEndpoint.PREFIXES);
+      if (given.isEmpty()) {
+        return Optional.empty();
+      }
+      prefix = given.get();
+    }
+    String apiPrefix = prefix;
+    return url.map(u -> new ChronosEndpoint(u, apiPrefix));
   }
 
   /** An http(s) URL, possibly with {@code ${env:NAME}} parts, or a single reference. */
@@ -482,6 +529,86 @@ final class ConveyorYamlReader {
       refs.add(new ConveyorFile.Ref(name.get(), item.position()));
     }
     return refs;
+  }
+
+  // ---- jobs
+
+  private void readJob(Node.Field entry) {
+    String name = entry.key();
+    String path = "jobs." + name;
+    jobKeys.put(name, entry.keyPosition());
+    jobDependsOn.put(name, List.of());
+    checkName(entry, "job");
+    Optional<Node.Mapping> mapping = checks.mapping(entry.value(), path);
+    if (mapping.isEmpty()) {
+      jobTemplates.put(name, new ConveyorFile.Ref(Job.defaultTemplate(name), entry.keyPosition()));
+      return;
+    }
+    Node.Mapping job = mapping.get();
+    checks.unknownKeys(job, path, JOB_KEYS, Checks.allowedList(JOB_KEYS));
+
+    Optional<String> repo = Optional.empty();
+    Optional<Node> repoNode = job.value("repo");
+    if (repoNode.isEmpty()) {
+      checks.missing(
+          entry.keyPosition(),
+          path + ".repo",
+          "the source repository: a path relative to the definitions repository, or a URL");
+    } else {
+      repo = checks.nonEmptyString(repoNode.get(), path + ".repo");
+    }
+    String dockerfile =
+        job.value("dockerfile")
+            .flatMap(n -> relativePath(n, path + ".dockerfile", "the source repository"))
+            .orElse(Service.DEFAULT_DOCKERFILE);
+    String context =
+        job.value("context")
+            .flatMap(n -> relativePath(n, path + ".context", "the source repository"))
+            .orElse(Service.DEFAULT_CONTEXT);
+    String template = Job.defaultTemplate(name);
+    Position templateAt = entry.keyPosition();
+    Optional<Node> templateNode = job.value("job");
+    if (templateNode.isPresent()) {
+      templateAt = templateNode.get().position();
+      template =
+          relativePath(templateNode.get(), path + ".job", "the definitions repository")
+              .orElse(null);
+    }
+    if (template != null) {
+      jobTemplates.put(name, new ConveyorFile.Ref(template, templateAt));
+    }
+    List<String> deps = List.of();
+    Optional<Node> depsNode = job.value("dependsOn");
+    if (depsNode.isPresent()) {
+      List<ConveyorFile.Ref> refs =
+          readNameList(depsNode.get(), path + ".dependsOn", "service names, e.g. [accounts]");
+      jobDependsOn.put(name, refs);
+      deps = refs.stream().map(ConveyorFile.Ref::name).toList();
+    }
+    boolean smokeRun =
+        job.value("smokeRun").flatMap(n -> checks.bool(n, path + ".smokeRun")).orElse(false);
+    Duration smokeTimeout =
+        job.value("smokeTimeout")
+            .flatMap(n -> duration(n, path + ".smokeTimeout"))
+            .orElse(Job.DEFAULT_SMOKE_TIMEOUT);
+    boolean smokeRunOff =
+        job.value("smokeRun")
+            .map(
+                n ->
+                    n instanceof Node.Scalar b
+                        && b.type() == Node.Scalar.Type.BOOLEAN
+                        && "false".equals(b.text()))
+            .orElse(true);
+    if (smokeRunOff && job.value("smokeTimeout").isPresent()) {
+      report.warning(
+          job.field("smokeTimeout").orElseThrow().keyPosition(),
+          path + ".smokeTimeout is ignored without smokeRun: true (no run is triggered to time)");
+    }
+    if (repo.isPresent() && template != null) {
+      jobs.put(
+          name,
+          new Job(name, repo.get(), dockerfile, context, template, deps, smokeRun, smokeTimeout));
+    }
   }
 
   // ---- stacks

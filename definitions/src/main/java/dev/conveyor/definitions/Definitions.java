@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param notifiers where deployment results go: the {@code notify} list of conveyor.yaml (a record
  *     component cannot be called {@code notify}, which is final in {@link Object})
  * @param root absolute path of the definitions directory; app templates are relative to it
+ * @param jobs batch jobs by name (the {@code jobs} section; empty when there is none)
  */
 public record Definitions(
     int version,
@@ -30,7 +31,8 @@ public record Definitions(
     Map<String, Service> services,
     Map<String, List<String>> stacks,
     List<Notifier> notifiers,
-    Path root) {
+    Path root,
+    Map<String, Job> jobs) {
 
   /** The name of the file at the root of a definitions directory. */
   public static final String FILE = DefinitionsLoader.FILE;
@@ -44,6 +46,19 @@ public record Definitions(
     stacks.forEach((name, members) -> stackCopy.put(name, List.copyOf(members)));
     stacks = Collections.unmodifiableMap(stackCopy);
     notifiers = List.copyOf(notifiers);
+    jobs = orderedCopy(jobs);
+  }
+
+  /** Definitions without jobs. */
+  public Definitions(
+      int version,
+      String registry,
+      Map<String, Environment> environments,
+      Map<String, Service> services,
+      Map<String, List<String>> stacks,
+      List<Notifier> notifiers,
+      Path root) {
+    this(version, registry, environments, services, stacks, notifiers, root, Map.of());
   }
 
   /**
@@ -69,6 +84,15 @@ public record Definitions(
    */
   public Service service(String name) {
     return lookup(services, "service", name);
+  }
+
+  /**
+   * The job called {@code name}.
+   *
+   * @throws IllegalArgumentException naming the known jobs when there is none
+   */
+  public Job job(String name) {
+    return lookup(jobs, "job", name);
   }
 
   /**
@@ -103,6 +127,23 @@ public record Definitions(
       return AppTemplate.read(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read app template " + file, e);
+    }
+  }
+
+  /**
+   * A fresh copy of the Chronos job template of {@code job}, read from {@link #root()}; set the
+   * image with {@link JobTemplate#withImage}.
+   *
+   * @throws IllegalArgumentException when there is no such job
+   * @throws UncheckedIOException when the template cannot be read any more (it was valid when
+   *     loaded)
+   */
+  public ObjectNode jobTemplate(String job) {
+    Path file = root.resolve(job(job).template());
+    try {
+      return JobTemplate.read(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read job template " + file, e);
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Loads a definitions directory: conveyor.yaml, then the checks across entries (references, cycles,
@@ -33,7 +34,9 @@ final class DefinitionsLoader {
     file.ifPresent(
         f -> {
           checkReferences(f, report);
+          checkJobReferences(f, report);
           checkTemplates(root, f, report);
+          checkJobTemplates(root, f, report);
         });
     if (file.isEmpty() || report.hasErrors()) {
       return new LoadResult(Optional.empty(), problems);
@@ -47,7 +50,8 @@ final class DefinitionsLoader {
             f.services(),
             f.stacks(),
             f.notifiers(),
-            root);
+            root,
+            f.jobs());
     return new LoadResult(Optional.of(definitions), problems);
   }
 
@@ -206,7 +210,9 @@ final class DefinitionsLoader {
                 return;
               }
               Optional<Node> tree =
-                  parsed.computeIfAbsent(path, p -> readTemplate(p, report.forFile(relative)));
+                  parsed.computeIfAbsent(
+                      path,
+                      p -> readTemplate(p, report.forFile(relative), MarathonAppRules::check));
               appId(tree)
                   .ifPresent(
                       id -> {
@@ -227,12 +233,116 @@ final class DefinitionsLoader {
   }
 
   /** The parsed template, its problems reported: checked once even when services share it. */
-  private static Optional<Node> readTemplate(Path path, Report templateReport) {
+  private static Optional<Node> readTemplate(
+      Path path, Report templateReport, BiConsumer<Node, Report> rules) {
     Optional<Node> tree =
         readText(path, templateReport)
             .flatMap(text -> TreeReader.read(text, TreeReader.Format.JSON, templateReport));
-    tree.ifPresent(t -> MarathonAppRules.check(t, templateReport));
+    tree.ifPresent(t -> rules.accept(t, templateReport));
     return tree;
+  }
+
+  // ---- jobs
+
+  /** Job names against service names, and each job's {@code dependsOn} against the services. */
+  private static void checkJobReferences(ConveyorFile file, Report report) {
+    Set<String> services = file.serviceKeys().keySet();
+    file.jobKeys()
+        .forEach(
+            (job, at) -> {
+              if (services.contains(job)) {
+                report.error(
+                    at,
+                    "job '"
+                        + job
+                        + "' has the name of a service, and both would be built into the image"
+                        + " repository <registry>/"
+                        + job
+                        + "; rename the job or the service");
+              }
+            });
+    file.jobDependsOn()
+        .forEach(
+            (job, refs) -> {
+              String path = "jobs." + job + ".dependsOn";
+              for (ConveyorFile.Ref ref : refs) {
+                if (services.contains(ref.name())) {
+                  continue;
+                }
+                if (file.jobKeys().containsKey(ref.name())) {
+                  report.error(
+                      ref.position(),
+                      path
+                          + " names job '"
+                          + ref.name()
+                          + "', but jobs depend on services only (to run after another job, list"
+                          + " it in the job template's \"parents\")");
+                } else {
+                  unknownService(ref, path, services, report);
+                }
+              }
+            });
+  }
+
+  private static void checkJobTemplates(Path root, ConveyorFile file, Report report) {
+    Map<Path, Optional<Node>> parsed = new HashMap<>();
+    Map<String, String> jobByChronosName = new HashMap<>();
+    file.jobTemplates()
+        .forEach(
+            (job, ref) -> {
+              Path path = root.resolve(ref.name()).normalize();
+              if (!path.startsWith(root)) {
+                // Only a job name such as '..' gets here; its name is reported already.
+                return;
+              }
+              String relative = relative(root, path);
+              if (Files.isDirectory(path)) {
+                report.error(
+                    ref.position(),
+                    "job template " + relative + " of job '" + job + "' is a directory");
+                return;
+              }
+              if (!Files.isRegularFile(path)) {
+                report.error(
+                    ref.position(),
+                    "job template "
+                        + relative
+                        + " of job '"
+                        + job
+                        + "' does not exist (create it, or set jobs."
+                        + job
+                        + ".job to the template's path)");
+                return;
+              }
+              Optional<Node> tree =
+                  parsed.computeIfAbsent(
+                      path, p -> readTemplate(p, report.forFile(relative), ChronosJobRules::check));
+              chronosName(tree)
+                  .ifPresent(
+                      name -> {
+                        String other = jobByChronosName.putIfAbsent(name, job);
+                        if (other != null) {
+                          report.error(
+                              ref.position(),
+                              "job '"
+                                  + job
+                                  + "' registers Chronos job "
+                                  + name
+                                  + ", and so does job '"
+                                  + other
+                                  + "'; give each job template its own name");
+                        }
+                      });
+            });
+  }
+
+  /** The template's Chronos job name, when it is a valid one. */
+  private static Optional<String> chronosName(Optional<Node> tree) {
+    return tree.filter(Node.Mapping.class::isInstance)
+        .flatMap(t -> ((Node.Mapping) t).value("name"))
+        .filter(name -> name instanceof Node.Scalar scalar && scalar.isString())
+        .map(name -> ((Node.Scalar) name).text())
+        .filter(name -> ChronosJobRules.JOB_NAME.matcher(name).matches());
   }
 
   /** The template's app id made absolute ("billing" and "/billing" are the same app). */

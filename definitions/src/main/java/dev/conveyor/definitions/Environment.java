@@ -15,6 +15,8 @@ import java.util.Optional;
  *     signal
  * @param bakeWindow how long a deployment stays open for a rollback signal after it is healthy
  *     ({@code bake}, default {@link #DEFAULT_BAKE})
+ * @param chronos the Chronos scheduler that runs the environment's jobs; empty when the environment
+ *     runs none (deploying a job there fails at resolve)
  */
 public record Environment(
     String name,
@@ -22,7 +24,8 @@ public record Environment(
     Optional<MarathonEndpoint> marathon,
     Optional<ConsulEndpoint> consul,
     boolean approvalRequired,
-    Duration bakeWindow) {
+    Duration bakeWindow,
+    Optional<ChronosEndpoint> chronos) {
 
   public static final Duration DEFAULT_BAKE = Duration.ofMinutes(15);
 
@@ -32,8 +35,20 @@ public record Environment(
     Objects.requireNonNull(marathon, "marathon");
     Objects.requireNonNull(consul, "consul");
     Objects.requireNonNull(bakeWindow, "bakeWindow");
+    Objects.requireNonNull(chronos, "chronos");
     if (target == Target.MARATHON && marathon.isEmpty()) {
       throw new IllegalArgumentException("environment " + name + ": target marathon needs a url");
     }
+  }
+
+  /** An environment without Chronos (one that runs services only). */
+  public Environment(
+      String name,
+      Target target,
+      Optional<MarathonEndpoint> marathon,
+      Optional<ConsulEndpoint> consul,
+      boolean approvalRequired,
+      Duration bakeWindow) {
+    this(name, target, marathon, consul, approvalRequired, bakeWindow, Optional.empty());
   }
 }

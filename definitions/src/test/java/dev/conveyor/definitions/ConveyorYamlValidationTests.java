@@ -63,7 +63,7 @@ class ConveyorYamlValidationTests {
                 1,
                 1,
                 "conveyor.yaml must be a mapping with version, registry, environments, services,"
-                    + " stacks, notify, not a list"));
+                    + " jobs, stacks, notify, not a list"));
   }
 
   @Test
@@ -119,7 +119,7 @@ class ConveyorYamlValidationTests {
                 5,
                 5,
                 "unknown key 'region' in environments.qa (allowed: target, marathon, consul,"
-                    + " approval, bake)"));
+                    + " chronos, approval, bake)"));
   }
 
   @Test

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.activities.build.BuildActivitiesImpl;
 import dev.conveyor.activities.build.BuildSettings;
+import dev.conveyor.activities.chronos.ChronosActivitiesImpl;
+import dev.conveyor.activities.chronos.ChronosSettings;
 import dev.conveyor.activities.docker.DockerSettings;
 import dev.conveyor.activities.docker.DockerTarget;
 import dev.conveyor.activities.docker.DockerTargetSettings;
@@ -144,6 +146,20 @@ class ActivitiesConfiguration {
       DockerTarget docker, MarathonTarget marathon, GitOpsSettings settings) {
     return new DeployActivitiesImpl(
         List.of(docker, marathon), committedDefinitions(settings), HEALTH_POLL);
+  }
+
+  /** The Chronos steps of job deployments; job definitions are read like app definitions. */
+  @Bean
+  ChronosActivitiesImpl jobActivities(WorkerProperties properties, GitOpsSettings settings) {
+    WorkerProperties.Chronos chronos = properties.chronos();
+    return new ChronosActivitiesImpl(
+        new ChronosSettings(
+            chronos.username(),
+            chronos.password(),
+            chronos.timeout(),
+            ChronosSettings.DEFAULT_POLL_INTERVAL,
+            ChronosSettings.DEFAULT_LISTING_WAIT),
+        committedDefinitions(settings));
   }
 
   @Bean

@@ -30,6 +30,7 @@ public record WorkerProperties(
     @DefaultValue Registry registry,
     @DefaultValue Consul consul,
     @DefaultValue Marathon marathon,
+    @DefaultValue Chronos chronos,
     @DefaultValue Git git,
     @DefaultValue Ui ui,
     @DefaultValue Docker docker,
@@ -48,6 +49,9 @@ public record WorkerProperties(
   /** Marathon HTTP Basic credentials, or a DC/OS token. */
   public record Marathon(
       String username, String password, String token, @DefaultValue("30s") Duration timeout) {}
+
+  /** Chronos HTTP Basic credentials ({@code --http_credentials} on Chronos), per-call timeout. */
+  public record Chronos(String username, String password, @DefaultValue("15s") Duration timeout) {}
 
   /**
    * Identity of config repo commits, and credentials for an HTTPS config repo. The credentials are

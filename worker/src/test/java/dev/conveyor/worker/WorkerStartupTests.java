@@ -14,6 +14,7 @@ import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflowImpl;
 import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
+import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -77,23 +78,29 @@ class WorkerStartupTests {
     RegisteredInfo control = registered.get(TaskQueues.CONTROL);
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(ServiceLaneWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(2);
+    assertThat(control.isWorkflowRegistered(JobDeploymentWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(3);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "jobActivities");
     assertThat(activityTypes(control))
         .containsExactlyInAnyOrder(
             "Resolve",
+            "ResolveJob",
             "RecordImage",
             "CommitAppDefinition",
             "Deploy",
             "AwaitHealthy",
             "Finish",
-            "Send");
+            "Send",
+            "RegisterJob",
+            "VerifyJob",
+            "SmokeRunJob");
 
     RegisteredInfo build = registered.get(TaskQueues.BUILD);
     assertThat(build.getRegisteredWorkflowInfo()).isEmpty();

@@ -21,8 +21,11 @@ public final class SearchAttributes {
   public static final SearchAttributeKey<String> STEP =
       SearchAttributeKey.forKeyword("ConveyorStep");
 
+  /** The job a job deployment deploys (service deployments set {@link #SERVICE} instead). */
+  public static final SearchAttributeKey<String> JOB = SearchAttributeKey.forKeyword("ConveyorJob");
+
   public static final List<SearchAttributeKey<String>> ALL =
-      List.of(SERVICE, ENV, STACK, COMMIT, STATUS, STEP);
+      List.of(SERVICE, ENV, STACK, COMMIT, STATUS, STEP, JOB);
 
   private SearchAttributes() {}
 }

@@ -4,6 +4,11 @@ package dev.conveyor.workflows;
 public final class WorkflowIds {
   private WorkflowIds() {}
 
+  /** {@code job/<env>/<job>/<commit12>}: one job deployment per (env, job, commit). */
+  public static String job(String env, String job, String commit) {
+    return "job/" + env + "/" + job + "/" + shortCommit(commit);
+  }
+
   /** {@code deploy/<env>/<service>/<commit12>}: one workflow per (env, service, commit). */
   public static String deployment(String env, String service, String commit) {
     return "deploy/" + env + "/" + service + "/" + shortCommit(commit);

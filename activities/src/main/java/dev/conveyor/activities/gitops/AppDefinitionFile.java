@@ -50,22 +50,7 @@ final class AppDefinitionFile {
    */
   static byte[] render(
       String appFile, String configCommit, byte[] template, String appId, String image) {
-    JsonNode parsed;
-    try {
-      parsed = MAPPER.readTree(template);
-    } catch (JacksonException e) {
-      JsonLocation at = e.getLocation();
-      String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
-      throw invalid(
-          appFile
-              + where
-              + ": not valid JSON at config commit "
-              + configCommit
-              + ": "
-              + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    JsonNode parsed = parse(appFile, configCommit, template);
     if (!(parsed instanceof ObjectNode app)) {
       throw invalid(
           appFile + ": an app template must be a JSON object (a Marathon app definition)");
@@ -89,14 +74,48 @@ final class AppDefinitionFile {
       result.put("id", appId);
       result.setAll(app);
     }
+    return write(result);
+  }
+
+  /**
+   * The template's JSON, numbers and key order as written.
+   *
+   * @throws ApplicationFailure non-retryable {@link FailureTypes#INVALID_DEFINITIONS} naming the
+   *     file, line and column when it is not JSON
+   */
+  static JsonNode parse(String file, String configCommit, byte[] template) {
+    try {
+      return MAPPER.readTree(template);
+    } catch (JacksonException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+      throw invalid(
+          file
+              + where
+              + ": not valid JSON at config commit "
+              + configCommit
+              + ": "
+              + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The deterministic bytes of {@code definition}: same tree, same bytes. */
+  static byte[] write(ObjectNode definition) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      WRITER.writeValue(out, result);
+      WRITER.writeValue(out, definition);
       out.write('\n');
       return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A new, empty object node of the same mapper. */
+  static ObjectNode newObject() {
+    return MAPPER.createObjectNode();
   }
 
   private static DefaultPrettyPrinter prettyPrinter() {

@@ -3,6 +3,7 @@ package dev.conveyor.activities.gitops;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.GitOpsActivities;
+import dev.conveyor.workflows.steps.WorkloadKind;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Arrays;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Step 5: writes {@code marathon/<env>/<service>.json} (the service's app template with {@code id}
  * and the digest-pinned {@code container.docker.image}) to the config repository and pushes one
- * commit:
+ * commit (for a job, {@code chronos/<env>/<job>.json}: its Chronos template with {@code name} and
+ * {@code container.image}, subject {@code deploy job <job> <commit12> to <env>}, same trailers):
  *
  * <pre>
  * deploy &lt;service&gt; &lt;commit12&gt; to &lt;env&gt;
@@ -81,23 +83,27 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
 
   @Override
   public ConfigCommitResult commitAppDefinition(ConfigCommitRequest request) {
+    Kind kind = request.kind() == WorkloadKind.JOB ? Kind.JOB : Kind.SERVICE;
     String env = name("env", request.env());
-    String service = name("service", request.service());
+    String service = name(kind.what, request.service());
     String appFile =
         RepoPaths.normalize(request.appFile())
             .orElseThrow(
                 () ->
                     invalid(
-                        "app template path "
+                        kind.template
+                            + " path "
                             + request.appFile()
-                            + " of service "
+                            + " of "
+                            + kind.what
+                            + " "
                             + service
                             + " is not a relative path inside the config repository"));
-    String appId = required("appId", request.appId());
+    String appId = required(kind.idField, request.appId());
     String image = required("pinnedImage", request.pinnedImage());
     String commit = required("commit", request.commit());
     String workflowId = required("workflowId", request.workflowId());
-    String path = "marathon/" + env + "/" + service + ".json";
+    String path = kind.directory + "/" + env + "/" + service + ".json";
     Optional<String> run = runId.get();
 
     Map<String, String> trailers = new LinkedHashMap<>();
@@ -112,7 +118,7 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
     run.ifPresent(r -> trailers.put(CommitMessage.RUN_ID, r));
     String message =
         CommitMessage.format(
-            "deploy " + service + " " + WorkflowIds.shortCommit(commit) + " to " + env, trailers);
+            kind.verb + service + " " + WorkflowIds.shortCommit(commit) + " to " + env, trailers);
 
     ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
     ConfigRepo.CommitOutcome outcome =
@@ -128,13 +134,23 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
                                       + head.commit()
                                       + " of "
                                       + repo.location()
-                                      + " (the app template of service "
+                                      + " (the "
+                                      + kind.template
+                                      + " of "
+                                      + kind.what
+                                      + " "
                                       + service
-                                      + "; add it or fix services."
+                                      + "; add it or fix "
+                                      + kind.section
+                                      + "."
                                       + service
-                                      + ".app in conveyor.yaml)"));
+                                      + "."
+                                      + kind.key
+                                      + " in conveyor.yaml)"));
               byte[] content =
-                  AppDefinitionFile.render(appFile, head.commit(), template, appId, image);
+                  kind == Kind.JOB
+                      ? JobDefinitionFile.render(appFile, head.commit(), template, appId, image)
+                      : AppDefinitionFile.render(appFile, head.commit(), template, appId, image);
               Optional<byte[]> current = head.read(path);
               if (current.isPresent() && Arrays.equals(current.get(), content)) {
                 return new ConfigRepo.Edit.Keep(head.commit());
@@ -156,6 +172,40 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
         repo.location(),
         workflowId);
     return new ConfigCommitResult(outcome.commit(), path, outcome.created());
+  }
+
+  /**
+   * What the commit is for, in the words its paths, commit subject and messages use. A service's
+   * stay what they were before jobs existed, so its files and commits look the same.
+   */
+  private enum Kind {
+    SERVICE("service", "marathon", "deploy ", "app template", "services", "app", "appId"),
+    JOB("job", "chronos", "deploy job ", "job template", "jobs", "job", "chronosName");
+
+    final String what;
+    final String directory;
+    final String verb;
+    final String template;
+    final String section;
+    final String key;
+    final String idField;
+
+    Kind(
+        String what,
+        String directory,
+        String verb,
+        String template,
+        String section,
+        String key,
+        String idField) {
+      this.what = what;
+      this.directory = directory;
+      this.verb = verb;
+      this.template = template;
+      this.section = section;
+      this.key = key;
+      this.idField = idField;
+    }
   }
 
   private static boolean writtenByThisRun(String message, String workflowId, Optional<String> run) {

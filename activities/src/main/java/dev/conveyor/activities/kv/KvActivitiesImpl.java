@@ -2,6 +2,7 @@ package dev.conveyor.activities.kv;
 
 import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.KvActivities;
+import dev.conveyor.workflows.steps.WorkloadKind;
 import io.temporal.failure.ApplicationFailure;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Step 4: records the pinned image under {@code conveyor/<env>/<service>/}: {@code image}, {@code
- * commit} and {@code previous} (the image it replaced). Uses the environment's Consul when the
- * request names one, else the worker's {@link FileKvStore} under {@code <dataDir>/kv}.
+ * Step 4: records the pinned image under {@code conveyor/<env>/<service>/} (a job's under {@code
+ * conveyor/<env>/jobs/<job>/}): {@code image}, {@code commit} and {@code previous} (the image it
+ * replaced). Uses the environment's Consul when the request names one, else the worker's {@link
+ * FileKvStore} under {@code <dataDir>/kv}.
  *
  * <p><b>Idempotency and crash safety.</b> {@code image} is the commit point: it is written with a
  * compare-and-set against the index it had when read, and {@code previous} and {@code commit} are
@@ -45,6 +47,9 @@ public final class KvActivitiesImpl implements KvActivities {
   /** The first segment of every key Conveyor writes. */
   public static final String PREFIX = "conveyor";
 
+  /** Jobs' records live under {@code conveyor/<env>/jobs/<job>/}. */
+  public static final String JOBS = "jobs";
+
   private final KvSettings settings;
   private final OkHttpClient http;
   private final ConcurrentMap<String, KvStore> consulStores = new ConcurrentHashMap<>();
@@ -64,7 +69,13 @@ public final class KvActivitiesImpl implements KvActivities {
   @Override
   public KvResult recordImage(KvRequest request) {
     String base =
-        PREFIX + "/" + segment("env", request.env()) + "/" + segment("service", request.service());
+        PREFIX
+            + "/"
+            + segment("env", request.env())
+            + "/"
+            + (request.kind() == WorkloadKind.JOB
+                ? JOBS + "/" + segment("job", request.service())
+                : segment("service", request.service()));
     String imageKey = base + "/image";
     String pinned = required("pinnedImage", request.pinnedImage());
     String commit = required("commit", request.commit());

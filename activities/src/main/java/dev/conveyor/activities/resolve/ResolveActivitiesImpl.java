@@ -4,17 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.activities.gitops.ConfigRepo;
 import dev.conveyor.activities.gitops.GitOpsSettings;
+import dev.conveyor.definitions.ChronosEndpoint;
 import dev.conveyor.definitions.Definitions;
 import dev.conveyor.definitions.Environment;
+import dev.conveyor.definitions.Job;
+import dev.conveyor.definitions.JobTemplate;
 import dev.conveyor.definitions.LoadResult;
 import dev.conveyor.definitions.Problem;
 import dev.conveyor.definitions.Service;
 import dev.conveyor.definitions.Target;
 import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.HealthSpec;
+import dev.conveyor.workflows.steps.JobResolveActivities;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.ResolveActivities;
 import dev.conveyor.workflows.steps.ResolvedDeployment;
+import dev.conveyor.workflows.steps.ResolvedJob;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,15 +28,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Step 1. Reads the definitions at the config repo's current head, validates them with the
- * definitions module, and resolves what later steps need. Read-only: a repeat reads the head again,
- * which is what a retried resolve should do.
+ * Step 1, for services and for jobs. Reads the definitions at the config repo's current head,
+ * validates them with the definitions module, and resolves what later steps need. Read-only: a
+ * repeat reads the head again, which is what a retried resolve should do.
  */
-public final class ResolveActivitiesImpl implements ResolveActivities {
+public final class ResolveActivitiesImpl implements ResolveActivities, JobResolveActivities {
   private final GitOpsSettings settings;
 
   public ResolveActivitiesImpl(GitOpsSettings settings) {
@@ -40,7 +46,112 @@ public final class ResolveActivitiesImpl implements ResolveActivities {
 
   @Override
   public ResolvedDeployment resolve(ResolveRequest request) {
-    ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
+    return atHead(
+        request.definitions(),
+        (definitions, configCommit) -> resolve(request, definitions, configCommit));
+  }
+
+  private ResolvedDeployment resolve(
+      ResolveRequest request, Definitions definitions, String configCommit) {
+    Environment env = definitions.environments().get(request.env());
+    if (env == null) {
+      throw unknown("environment", request.env(), definitions.environments().keySet());
+    }
+    Service service = definitions.services().get(request.service());
+    if (service == null) {
+      throw unknown("service", request.service(), definitions.services().keySet());
+    }
+    ObjectNode app = definitions.appTemplate(service.name());
+    JsonNode id = app.get("id");
+    String appId = id == null || id.asText().isBlank() ? "/" + service.name() : id.asText();
+    List<NotifierSpec> notifiers = notifiers(definitions);
+    return new ResolvedDeployment(
+        request.definitions(),
+        configCommit,
+        env.name(),
+        service.name(),
+        request.commit(),
+        env.target() == Target.MARATHON ? "marathon" : "docker",
+        definitions.registry(),
+        definitions.registry() + "/" + service.name(),
+        sourceRepo(request.definitions(), service.repo()),
+        service.dockerfile(),
+        service.context(),
+        service.app(),
+        appId,
+        new HealthSpec(
+            service.health().path(),
+            service.health().port(),
+            service.health().timeout().toSeconds()),
+        env.marathon().map(m -> m.url()).orElse(null),
+        env.consul().map(c -> c.url()).orElse(null),
+        notifiers,
+        env.bakeWindow().toSeconds());
+  }
+
+  /**
+   * A job's deployment: the same read of the definitions at the head, then the job, its template's
+   * Chronos name and the environment's Chronos.
+   */
+  @Override
+  public ResolvedJob resolveJob(JobResolveRequest request) {
+    return atHead(
+        request.definitions(),
+        (definitions, configCommit) -> resolveJob(request, definitions, configCommit));
+  }
+
+  private ResolvedJob resolveJob(
+      JobResolveRequest request, Definitions definitions, String configCommit) {
+    Environment env = definitions.environments().get(request.env());
+    if (env == null) {
+      throw unknown("environment", request.env(), definitions.environments().keySet());
+    }
+    Job job = definitions.jobs().get(request.job());
+    if (job == null) {
+      throw unknown("job", request.job(), definitions.jobs().keySet());
+    }
+    ChronosEndpoint chronos =
+        env.chronos()
+            .orElseThrow(
+                () ->
+                    invalid(
+                        "environment "
+                            + env.name()
+                            + " has no chronos in conveyor.yaml, so it cannot run job "
+                            + job.name()
+                            + "; add e.g. chronos: { url: \"http://chronos."
+                            + env.name()
+                            + ":4400\" } to environments."
+                            + env.name()));
+    String chronosName = JobTemplate.name(definitions.jobTemplate(job.name())).orElse(job.name());
+    return new ResolvedJob(
+        request.definitions(),
+        configCommit,
+        env.name(),
+        job.name(),
+        request.commit(),
+        definitions.registry(),
+        definitions.registry() + "/" + job.name(),
+        sourceRepo(request.definitions(), job.repo()),
+        job.dockerfile(),
+        job.context(),
+        job.template(),
+        chronosName,
+        chronos.url(),
+        chronos.apiPrefix(),
+        env.consul().map(c -> c.url()).orElse(null),
+        job.dependsOn(),
+        job.smokeRun(),
+        job.smokeTimeout().toSeconds(),
+        notifiers(definitions));
+  }
+
+  /**
+   * Reads the definitions at the config repo's current head into a scratch directory, validates
+   * them, and hands them with the head's commit to {@code body}.
+   */
+  private <T> T atHead(String location, BiFunction<Definitions, String, T> body) {
+    ConfigRepo repo = ConfigRepo.open(location, settings);
     ConfigRepo.Snapshot head = repo.readHead();
     Path workDir = createWorkDir();
     try {
@@ -53,47 +164,16 @@ public final class ResolveActivitiesImpl implements ResolveActivities {
                 + " has invalid definitions:\n"
                 + loaded.errors().stream().map(Problem::format).collect(Collectors.joining("\n")));
       }
-      Definitions definitions = loaded.definitions().orElseThrow();
-      Environment env = definitions.environments().get(request.env());
-      if (env == null) {
-        throw unknown("environment", request.env(), definitions.environments().keySet());
-      }
-      Service service = definitions.services().get(request.service());
-      if (service == null) {
-        throw unknown("service", request.service(), definitions.services().keySet());
-      }
-      ObjectNode app = definitions.appTemplate(service.name());
-      JsonNode id = app.get("id");
-      String appId = id == null || id.asText().isBlank() ? "/" + service.name() : id.asText();
-      List<NotifierSpec> notifiers =
-          definitions.notifiers().stream()
-              .map(n -> new NotifierSpec(n.type(), n.url(), n.options()))
-              .toList();
-      return new ResolvedDeployment(
-          request.definitions(),
-          head.commit(),
-          env.name(),
-          service.name(),
-          request.commit(),
-          env.target() == Target.MARATHON ? "marathon" : "docker",
-          definitions.registry(),
-          definitions.registry() + "/" + service.name(),
-          sourceRepo(request.definitions(), service.repo()),
-          service.dockerfile(),
-          service.context(),
-          service.app(),
-          appId,
-          new HealthSpec(
-              service.health().path(),
-              service.health().port(),
-              service.health().timeout().toSeconds()),
-          env.marathon().map(m -> m.url()).orElse(null),
-          env.consul().map(c -> c.url()).orElse(null),
-          notifiers,
-          env.bakeWindow().toSeconds());
+      return body.apply(loaded.definitions().orElseThrow(), head.commit());
     } finally {
       deleteQuietly(workDir);
     }
+  }
+
+  private static List<NotifierSpec> notifiers(Definitions definitions) {
+    return definitions.notifiers().stream()
+        .map(n -> new NotifierSpec(n.type(), n.url(), n.options()))
+        .toList();
   }
 
   private static ApplicationFailure unknown(String what, String name, java.util.Set<String> names) {
@@ -103,7 +183,7 @@ public final class ResolveActivitiesImpl implements ResolveActivities {
             + " '"
             + name
             + "' (it has "
-            + String.join(", ", names)
+            + (names.isEmpty() ? "none" : String.join(", ", names))
             + ")");
   }
 

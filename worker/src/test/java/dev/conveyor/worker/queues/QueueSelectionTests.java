@@ -42,14 +42,18 @@ class QueueSelectionTests {
         .containsExactly(TaskQueues.CONTROL);
     assertThat(workers.get(0).getWorkflowClasses())
         .extracting(Class::getSimpleName)
-        .containsExactly("ServiceDeploymentWorkflowImpl", "ServiceLaneWorkflowImpl");
+        .containsExactly(
+            "ServiceDeploymentWorkflowImpl",
+            "ServiceLaneWorkflowImpl",
+            "JobDeploymentWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "jobActivities");
   }
 
   @Test

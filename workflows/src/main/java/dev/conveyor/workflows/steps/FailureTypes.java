@@ -21,6 +21,9 @@ public final class FailureTypes {
   /** The new version did not become healthy before the deadline. */
   public static final String HEALTH_DEADLINE = "HealthDeadline";
 
+  /** A job's smoke run failed, or did not succeed before its deadline. */
+  public static final String SMOKE_RUN_FAILED = "SmokeRunFailed";
+
   /** A worker-side setting is missing or wrong (e.g. a secret reference names no variable). */
   public static final String MISCONFIGURED = "Misconfigured";
 

@@ -1,0 +1,20 @@
+package dev.conveyor.workflows.job;
+
+import java.util.List;
+
+/**
+ * Answer of the {@code status} query.
+ *
+ * @param outcome {@code RUNNING}, {@code SUCCEEDED} or {@code FAILED}
+ * @param digest the image digest once known
+ * @param configCommit the config repo commit that holds the job definition, once made
+ */
+public record JobDeployStatus(
+    String workflowId,
+    String env,
+    String job,
+    String commit,
+    String outcome,
+    String digest,
+    String configCommit,
+    List<JobStepStatus> steps) {}

@@ -1,0 +1,545 @@
+package dev.conveyor.workflows.job;
+
+import dev.conveyor.workflows.SearchAttributes;
+import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.steps.BuildActivities;
+import dev.conveyor.workflows.steps.BuildActivities.BuildRequest;
+import dev.conveyor.workflows.steps.BuildActivities.BuildResult;
+import dev.conveyor.workflows.steps.BuildActivities.PushRequest;
+import dev.conveyor.workflows.steps.BuildActivities.PushResult;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.GitOpsActivities;
+import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
+import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
+import dev.conveyor.workflows.steps.JobActivities;
+import dev.conveyor.workflows.steps.JobActivities.JobRegistration;
+import dev.conveyor.workflows.steps.JobActivities.ListedJob;
+import dev.conveyor.workflows.steps.JobActivities.RegisterJobRequest;
+import dev.conveyor.workflows.steps.JobActivities.Scheduler;
+import dev.conveyor.workflows.steps.JobActivities.SmokeRunRequest;
+import dev.conveyor.workflows.steps.JobActivities.SmokeRunResult;
+import dev.conveyor.workflows.steps.JobActivities.VerifyJobRequest;
+import dev.conveyor.workflows.steps.JobResolveActivities;
+import dev.conveyor.workflows.steps.JobResolveActivities.JobResolveRequest;
+import dev.conveyor.workflows.steps.KvActivities;
+import dev.conveyor.workflows.steps.KvActivities.KvRequest;
+import dev.conveyor.workflows.steps.KvActivities.KvResult;
+import dev.conveyor.workflows.steps.NotifierSpec;
+import dev.conveyor.workflows.steps.NotifyActivities;
+import dev.conveyor.workflows.steps.NotifyActivities.Notification;
+import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
+import dev.conveyor.workflows.steps.ResolvedJob;
+import dev.conveyor.workflows.steps.TargetHealthActivities;
+import dev.conveyor.workflows.steps.TargetHealthActivities.LiveCheck;
+import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
+import dev.conveyor.workflows.steps.WorkloadKind;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+
+/**
+ * A job deployment: resolve, build, push, the service dependencies gate, KV, commit, register with
+ * Chronos, verify the listing, an optional smoke run, notify. The steps it shares with a service
+ * deployment run the same activities under the same options; see docs/jobs.md.
+ */
+public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
+  private static final Logger log = Workflow.getLogger(JobDeploymentWorkflowImpl.class);
+
+  /** Failure type of the workflow itself when a step fails: the message names step and reason. */
+  public static final String JOB_DEPLOYMENT_FAILED = "JobDeploymentFailed";
+
+  private static final String[] PERMANENT = {
+    FailureTypes.INVALID_DEFINITIONS,
+    FailureTypes.BUILD_FAILED,
+    FailureTypes.REJECTED,
+    FailureTypes.UNAUTHORIZED,
+    FailureTypes.HEALTH_DEADLINE,
+    FailureTypes.SMOKE_RUN_FAILED,
+    FailureTypes.MISCONFIGURED
+  };
+
+  /** Reads and small writes against Git, KV and Chronos: quick, retried with backoff. */
+  static final ActivityOptions REMOTE_CALL =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofSeconds(30))
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /** docker build and push: long, heartbeating, on hosts with a Docker engine. */
+  static final ActivityOptions BUILD =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.BUILD)
+          .setStartToCloseTimeout(Duration.ofMinutes(30))
+          .setHeartbeatTimeout(Duration.ofMinutes(1))
+          .setScheduleToCloseTimeout(Duration.ofHours(1))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(2))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofMinutes(1))
+                  .setMaximumAttempts(5)
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /**
+   * One question to the target about a service the job depends on; a failed try counts as "not
+   * healthy yet" for the gate's poll (the same options a release uses for the same question).
+   */
+  static final ActivityOptions LIVE_CHECK =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(1))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofSeconds(10))
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /** How long the service dependencies may take to be healthy, together. */
+  static final Duration DEPENDENCY_TIMEOUT = Duration.ofMinutes(10);
+
+  /** How often a dependency that is not healthy yet is asked again. */
+  static final Duration DEPENDENCY_POLL = Duration.ofSeconds(15);
+
+  /**
+   * The smoke run: heartbeats while it waits; the deadline itself comes from the job's {@code
+   * smokeTimeout} (see {@link #smokeWait}). A retry after a worker crash resumes the same deadline
+   * from the heartbeat details and does not trigger a second run.
+   */
+  static final ActivityOptions SMOKE_WAIT =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setHeartbeatTimeout(Duration.ofSeconds(30))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(1))
+                  .setBackoffCoefficient(2)
+                  .setMaximumInterval(Duration.ofSeconds(10))
+                  .setDoNotRetry(PERMANENT)
+                  .build())
+          .build();
+
+  /** Margin on top of the smoke timeout for the activity's hard limits. */
+  static final Duration SMOKE_MARGIN = Duration.ofMinutes(2);
+
+  /** Notifications: a few quick tries, then give up; never blocks or fails the deployment. */
+  static final ActivityOptions NOTIFY =
+      ActivityOptions.newBuilder()
+          .setTaskQueue(TaskQueues.CONTROL)
+          .setStartToCloseTimeout(Duration.ofSeconds(30))
+          .setScheduleToCloseTimeout(Duration.ofMinutes(3))
+          .setRetryOptions(
+              RetryOptions.newBuilder()
+                  .setInitialInterval(Duration.ofSeconds(2))
+                  .setBackoffCoefficient(2)
+                  .setMaximumAttempts(3)
+                  .setDoNotRetry(FailureTypes.MISCONFIGURED, FailureTypes.REJECTED)
+                  .build())
+          .build();
+
+  private final JobResolveActivities resolver =
+      Workflow.newActivityStub(JobResolveActivities.class, REMOTE_CALL);
+  private final BuildActivities builder = Workflow.newActivityStub(BuildActivities.class, BUILD);
+  private final TargetHealthActivities targets =
+      Workflow.newActivityStub(TargetHealthActivities.class, LIVE_CHECK);
+  private final KvActivities kv = Workflow.newActivityStub(KvActivities.class, REMOTE_CALL);
+  private final GitOpsActivities gitops =
+      Workflow.newActivityStub(GitOpsActivities.class, REMOTE_CALL);
+  private final JobActivities chronos = Workflow.newActivityStub(JobActivities.class, REMOTE_CALL);
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(NotifyActivities.class, NOTIFY);
+
+  private final JobStepTracker tracker = new JobStepTracker();
+  private JobDeployRequest request;
+  private String workflowId;
+  private String outcome = "RUNNING";
+  private String digest;
+  private String configCommit;
+
+  @Override
+  public JobDeployResult deploy(JobDeployRequest request) {
+    this.request = request;
+    this.workflowId = Workflow.getInfo().getWorkflowId();
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.JOB.valueSet(request.job()),
+        SearchAttributes.ENV.valueSet(request.env()),
+        SearchAttributes.COMMIT.valueSet(request.commit()),
+        SearchAttributes.STATUS.valueSet("running"));
+    ResolvedJob resolved = null;
+    try {
+      resolved =
+          step(
+              JobStep.RESOLVE,
+              () ->
+                  resolver.resolveJob(
+                      new JobResolveRequest(
+                          request.definitions(), request.env(), request.job(), request.commit())),
+              r -> "definitions at " + WorkflowIds.shortCommit(r.configCommit()));
+      return deployResolved(resolved);
+    } catch (ActivityFailure failure) {
+      throw failed(resolved, describe(failure));
+    } catch (GateClosed closed) {
+      throw failed(resolved, closed.getMessage());
+    }
+  }
+
+  private JobDeployResult deployResolved(ResolvedJob resolved) {
+    BuildResult built =
+        step(
+            JobStep.BUILD,
+            () ->
+                builder.build(
+                    new BuildRequest(
+                        resolved.sourceRepo(),
+                        resolved.commit(),
+                        resolved.dockerfile(),
+                        resolved.context(),
+                        resolved.imageTag(),
+                        workflowId)),
+            b -> b.reused() ? "reused " + b.digest() : "built " + b.imageTag());
+    String pinnedImage;
+    if (built.reused()) {
+      digest = built.digest();
+      pinnedImage = resolved.imageRepository() + "@" + digest;
+      tracker.skipped(JobStep.PUSH, "image already in the registry");
+    } else {
+      PushResult pushed =
+          step(
+              JobStep.PUSH,
+              () -> builder.push(new PushRequest(resolved.imageTag(), workflowId)),
+              PushResult::digest);
+      digest = pushed.digest();
+      pinnedImage = pushed.pinnedImage();
+    }
+
+    awaitDependencies(resolved);
+
+    KvResult recorded =
+        step(
+            JobStep.KV,
+            () ->
+                kv.recordImage(
+                    new KvRequest(
+                        resolved.consulUrl(),
+                        resolved.env(),
+                        resolved.job(),
+                        pinnedImage,
+                        resolved.commit(),
+                        WorkloadKind.JOB)),
+            r -> r.changed() ? r.key() + " set" : r.key() + " already set");
+
+    ConfigCommitResult committed =
+        step(
+            JobStep.COMMIT,
+            () ->
+                gitops.commitAppDefinition(
+                    new ConfigCommitRequest(
+                        resolved.definitions(),
+                        resolved.env(),
+                        resolved.job(),
+                        resolved.jobFile(),
+                        resolved.chronosName(),
+                        pinnedImage,
+                        resolved.commit(),
+                        workflowId,
+                        request.requestedBy(),
+                        WorkloadKind.JOB)),
+            c ->
+                (c.created() ? "committed " : "unchanged at ")
+                    + WorkflowIds.shortCommit(c.configCommit()));
+    configCommit = committed.configCommit();
+
+    Scheduler scheduler =
+        new Scheduler(resolved.env(), resolved.chronosUrl(), resolved.chronosApiPrefix());
+    JobRegistration registration =
+        step(
+            JobStep.REGISTER,
+            () ->
+                chronos.registerJob(
+                    new RegisterJobRequest(
+                        scheduler,
+                        resolved.definitions(),
+                        committed.configCommit(),
+                        committed.path(),
+                        resolved.chronosName(),
+                        pinnedImage,
+                        workflowId)),
+            r ->
+                (r.alreadyRegistered() ? "already registered: " : "registered via ")
+                    + r.endpoint());
+
+    step(
+        JobStep.VERIFY,
+        () ->
+            chronos.verifyJob(new VerifyJobRequest(scheduler, resolved.chronosName(), pinnedImage)),
+        JobDeploymentWorkflowImpl::listing);
+
+    String smoke = null;
+    if (resolved.smokeRun()) {
+      SmokeRunResult run =
+          step(
+              JobStep.SMOKE,
+              () ->
+                  smokeWait(resolved)
+                      .smokeRunJob(
+                          new SmokeRunRequest(
+                              scheduler,
+                              resolved.chronosName(),
+                              pinnedImage,
+                              resolved.smokeTimeoutSeconds(),
+                              workflowId)),
+              SmokeRunResult::summary);
+      smoke = run.summary();
+    } else {
+      tracker.skipped(JobStep.SMOKE, "no smokeRun in conveyor.yaml");
+    }
+
+    outcome = "SUCCEEDED";
+    notifyAll(resolved, "SUCCEEDED", null, null, pinnedImage);
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
+    Workflow.setCurrentDetails(
+        "registered " + resolved.chronosName() + (smoke == null ? "" : "; " + smoke));
+    return new JobDeployResult(
+        workflowId,
+        resolved.env(),
+        resolved.job(),
+        resolved.commit(),
+        pinnedImage,
+        digest,
+        built.reused(),
+        resolved.configCommit(),
+        committed.configCommit(),
+        resolved.chronosName(),
+        registration.endpoint(),
+        smoke,
+        recorded.previous(),
+        tracker.snapshot());
+  }
+
+  @Override
+  public JobDeployStatus status() {
+    return new JobDeployStatus(
+        workflowId,
+        request == null ? null : request.env(),
+        request == null ? null : request.job(),
+        request == null ? null : request.commit(),
+        outcome,
+        digest,
+        configCommit,
+        tracker.snapshot());
+  }
+
+  /**
+   * The gate: every service in {@code dependsOn} must be healthy on the environment's target before
+   * anything visible changes (KV, config repo, Chronos). Polls each in turn with one shared
+   * deadline, as a release does for dependencies outside it.
+   */
+  private void awaitDependencies(ResolvedJob resolved) {
+    if (resolved.dependsOn().isEmpty()) {
+      tracker.skipped(JobStep.DEPENDENCIES, "no dependsOn");
+      return;
+    }
+    tracker.start(JobStep.DEPENDENCIES);
+    long deadline = Workflow.currentTimeMillis() + DEPENDENCY_TIMEOUT.toMillis();
+    for (String service : resolved.dependsOn()) {
+      String problem = awaitLive(resolved, service, deadline);
+      if (problem != null) {
+        tracker.failed(JobStep.DEPENDENCIES, problem);
+        throw new GateClosed(problem);
+      }
+    }
+    tracker.done(JobStep.DEPENDENCIES, String.join(", ", resolved.dependsOn()) + " healthy");
+  }
+
+  /** Null once {@code service} is healthy; what is wrong when the deadline passes first. */
+  private String awaitLive(ResolvedJob resolved, String service, long deadline) {
+    String last;
+    while (true) {
+      try {
+        LiveReport report =
+            targets.checkLive(
+                new LiveCheck(
+                    resolved.definitions(), resolved.configCommit(), resolved.env(), service));
+        if (report.healthy()) {
+          return null;
+        }
+        last = report.summary();
+      } catch (ActivityFailure failure) {
+        if (isPermanent(failure)) {
+          return "cannot check service "
+              + service
+              + " on "
+              + resolved.env()
+              + ": "
+              + describe(failure);
+        }
+        last = "the target did not answer: " + describe(failure);
+      }
+      long left = deadline - Workflow.currentTimeMillis();
+      if (left <= 0) {
+        return "service "
+            + service
+            + " (dependsOn) is not healthy on "
+            + resolved.env()
+            + " after "
+            + DEPENDENCY_TIMEOUT.toMinutes()
+            + "m: "
+            + last;
+      }
+      tracker.progress(JobStep.DEPENDENCIES, "waiting for " + service + ": " + last);
+      Workflow.sleep(Duration.ofMillis(Math.min(left, DEPENDENCY_POLL.toMillis())));
+    }
+  }
+
+  private JobActivities smokeWait(ResolvedJob resolved) {
+    Duration timeout = Duration.ofSeconds(Math.max(1, resolved.smokeTimeoutSeconds()));
+    return Workflow.newActivityStub(
+        JobActivities.class,
+        ActivityOptions.newBuilder(SMOKE_WAIT)
+            .setStartToCloseTimeout(timeout.plus(SMOKE_MARGIN))
+            .setScheduleToCloseTimeout(timeout.plus(SMOKE_MARGIN).multipliedBy(2))
+            .build());
+  }
+
+  /** Ends the workflow failed: notify (when the notifiers are known), then the one failure. */
+  private ApplicationFailure failed(ResolvedJob resolved, String reason) {
+    JobStep failedStep = tracker.current();
+    outcome = "FAILED";
+    log.warn("{} failed at {}: {}", workflowId, failedStep.label(), reason);
+    if (resolved != null) {
+      notifyAll(resolved, "FAILED", failedStep.label(), reason, null);
+    } else {
+      tracker.skipped(JobStep.NOTIFY, "definitions unreadable: notifiers unknown");
+    }
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("failed"));
+    Workflow.setCurrentDetails("failed at " + failedStep.label() + ": " + reason);
+    return ApplicationFailure.newNonRetryableFailure(
+        "job deployment failed at step " + failedStep.label() + ": " + reason,
+        JOB_DEPLOYMENT_FAILED);
+  }
+
+  private <T> T step(JobStep step, Supplier<T> call, Function<T, String> detail) {
+    tracker.start(step);
+    try {
+      T result = call.get();
+      tracker.done(step, detail.apply(result));
+      return result;
+    } catch (ActivityFailure failure) {
+      tracker.failed(step, describe(failure));
+      throw failure;
+    }
+  }
+
+  /** Sends to every notifier at once; a channel that keeps failing is logged, not fatal. */
+  private void notifyAll(
+      ResolvedJob resolved, String result, String failedStep, String reason, String image) {
+    tracker.start(JobStep.NOTIFY);
+    List<StepTiming> timings = new ArrayList<>();
+    for (JobStepStatus s : tracker.snapshot()) {
+      if (s.step() != JobStep.NOTIFY) {
+        timings.add(new StepTiming(s.step().label(), s.state().name(), s.millis()));
+      }
+    }
+    List<NotifierSpec> specs = resolved.notifiers();
+    List<Promise<NotifyActivities.NotifyResult>> sends = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      Notification notification =
+          new Notification(
+              specs.get(i),
+              workflowId + "/" + result.toLowerCase(Locale.ROOT) + "/" + i,
+              workflowId,
+              resolved.env(),
+              resolved.job(),
+              resolved.commit(),
+              image,
+              result,
+              failedStep,
+              reason,
+              request.requestedBy(),
+              timings);
+      sends.add(Async.function(notifier::send, notification));
+    }
+    int delivered = 0;
+    List<String> problems = new ArrayList<>();
+    for (Promise<NotifyActivities.NotifyResult> send : sends) {
+      try {
+        send.get();
+        delivered++;
+      } catch (ActivityFailure failure) {
+        problems.add(describe(failure));
+      }
+    }
+    String detail = delivered + "/" + specs.size() + " sent";
+    if (!problems.isEmpty()) {
+      detail += "; failed: " + String.join("; ", problems);
+      log.warn("{}: notifications failed: {}", workflowId, problems);
+    }
+    tracker.done(JobStep.NOTIFY, detail);
+  }
+
+  private static String listing(ListedJob job) {
+    String when =
+        job.schedule() != null
+            ? "schedule " + job.schedule()
+            : "after " + String.join(", ", job.parents());
+    return "listed with " + job.image() + ", " + when + (job.disabled() ? " (disabled)" : "");
+  }
+
+  private static boolean isPermanent(ActivityFailure failure) {
+    return failure.getCause() instanceof ApplicationFailure app && app.isNonRetryable();
+  }
+
+  /** The innermost useful message of a failure chain: the activity's own words, or the timeout. */
+  static String describe(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof ActivityFailure && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApplicationFailure app) {
+      return app.getOriginalMessage();
+    }
+    if (cause instanceof TimeoutFailure timeout) {
+      return "timed out (" + timeout.getTimeoutType().name().toLowerCase(Locale.ROOT) + ")";
+    }
+    if (cause instanceof TemporalFailure temporal) {
+      return temporal.getOriginalMessage();
+    }
+    return String.valueOf(cause.getMessage());
+  }
+
+  /** The dependencies gate did not open; the message says which service and why. */
+  private static final class GateClosed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    GateClosed(String message) {
+      super(message);
+    }
+  }
+}
