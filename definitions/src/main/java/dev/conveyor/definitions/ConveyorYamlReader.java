@@ -23,9 +23,10 @@ final class ConveyorYamlReader {
   static final List<String> TOP_KEYS =
       List.of("version", "registry", "environments", "services", "stacks", "notify");
   static final List<String> ENVIRONMENT_KEYS =
-      List.of("target", "marathon", "consul", "approval", "bake");
+      List.of("target", "marathon", "consul", "approval", "bake", "rollback");
   static final List<String> ENDPOINT_KEYS = List.of("url");
   static final List<String> APPROVALS = List.of("required", "none");
+  static final List<String> ROLLBACK_MODES = List.of("auto", "manual");
   static final List<String> SERVICE_KEYS =
       List.of("repo", "dockerfile", "context", "app", "health", "dependsOn");
   static final List<String> HEALTH_KEYS = List.of("path", "port", "timeout");
@@ -229,11 +230,18 @@ final class ConveyorYamlReader {
         env.value("bake")
             .flatMap(n -> duration(n, path + ".bake"))
             .orElse(Environment.DEFAULT_BAKE);
+    boolean autoRollback =
+        env.value("rollback")
+            .flatMap(n -> checks.oneOf(n, path + ".rollback", ROLLBACK_MODES))
+            .map("auto"::equals)
+            .orElse(Environment.defaultAutoRollback(name));
     boolean complete =
         target.isPresent() && (target.get() != Target.MARATHON || marathon.isPresent());
     if (complete) {
       environments.put(
-          name, new Environment(name, target.get(), marathon, consul, approvalRequired, bake));
+          name,
+          new Environment(
+              name, target.get(), marathon, consul, approvalRequired, bake, autoRollback));
     }
   }
 

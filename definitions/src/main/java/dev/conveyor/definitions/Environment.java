@@ -15,6 +15,9 @@ import java.util.Optional;
  *     signal
  * @param bakeWindow how long a deployment stays open for a rollback signal after it is healthy
  *     ({@code bake}, default {@link #DEFAULT_BAKE})
+ * @param autoRollback {@code rollback: auto}: a deployment whose health gate fails rolls back to
+ *     the previous version by itself; {@code rollback: manual} leaves that to an operator. Default
+ *     (see {@link #defaultAutoRollback}): auto, except for environments named like production
  */
 public record Environment(
     String name,
@@ -22,9 +25,30 @@ public record Environment(
     Optional<MarathonEndpoint> marathon,
     Optional<ConsulEndpoint> consul,
     boolean approvalRequired,
-    Duration bakeWindow) {
+    Duration bakeWindow,
+    boolean autoRollback) {
 
   public static final Duration DEFAULT_BAKE = Duration.ofMinutes(15);
+
+  /** An environment with the default rollback mode for its name. */
+  public Environment(
+      String name,
+      Target target,
+      Optional<MarathonEndpoint> marathon,
+      Optional<ConsulEndpoint> consul,
+      boolean approvalRequired,
+      Duration bakeWindow) {
+    this(name, target, marathon, consul, approvalRequired, bakeWindow, defaultAutoRollback(name));
+  }
+
+  /**
+   * The rollback mode when {@code rollback} is not given: {@code manual} for an environment whose
+   * name is {@code prod}, {@code production} or starts with {@code prod} (e.g. {@code prod-eu}),
+   * where an operator decides; {@code auto} everywhere else.
+   */
+  public static boolean defaultAutoRollback(String name) {
+    return name == null || !name.toLowerCase(java.util.Locale.ROOT).startsWith("prod");
+  }
 
   public Environment {
     Objects.requireNonNull(name, "name");
