@@ -90,7 +90,8 @@ public final class ResolveActivitiesImpl implements ResolveActivities {
           env.marathon().map(m -> m.url()).orElse(null),
           env.consul().map(c -> c.url()).orElse(null),
           notifiers,
-          env.bakeWindow().toSeconds());
+          env.bakeWindow().toSeconds(),
+          env.autoRollback());
     } finally {
       deleteQuietly(workDir);
     }
