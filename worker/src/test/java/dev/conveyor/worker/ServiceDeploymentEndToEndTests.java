@@ -322,7 +322,13 @@ class ServiceDeploymentEndToEndTests {
     qaExtra = "    consul: { url: \"" + consul.url() + "\" }\n    rollback: auto";
     healthTimeout = "8s";
     SourceRepos.commit(
-        configRepo, Map.of("conveyor.yaml", RepoFile.text(conveyorYaml())), "qa: auto rollback");
+        configRepo,
+        Map.of(
+            "conveyor.yaml",
+            RepoFile.text(conveyorYaml()),
+            "marathon/" + service + ".json",
+            RepoFile.text(appTemplate())),
+        "qa: auto rollback");
     String first = git(sourceRepo, "rev-parse", "main").strip();
     DeployResult v1 = deploy("qa", first);
     String broken =
@@ -330,7 +336,8 @@ class ServiceDeploymentEndToEndTests {
             sourceRepo,
             BusyboxImages.context().withVersion("v2").withoutHealthFile().files(),
             "version 2 without its health file");
-    int configCommitsBefore = Integer.parseInt(git(configRepo, "rev-list", "--count", "main").strip());
+    int configCommitsBefore =
+        Integer.parseInt(git(configRepo, "rev-list", "--count", "main").strip());
 
     ServingWatch watch = new ServingWatch();
     Thread watcher = new Thread(watch, "serving-watch");
