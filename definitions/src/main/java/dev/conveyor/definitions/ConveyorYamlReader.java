@@ -23,10 +23,11 @@ final class ConveyorYamlReader {
   static final List<String> TOP_KEYS =
       List.of("version", "registry", "environments", "services", "jobs", "stacks", "notify");
   static final List<String> ENVIRONMENT_KEYS =
-      List.of("target", "marathon", "consul", "chronos", "approval", "bake");
+      List.of("target", "marathon", "consul", "chronos", "approval", "bake", "rollback");
   static final List<String> ENDPOINT_KEYS = List.of("url");
   static final List<String> CHRONOS_KEYS = List.of("url", "apiPrefix");
   static final List<String> APPROVALS = List.of("required", "none");
+  static final List<String> ROLLBACK_MODES = List.of("auto", "manual");
   static final List<String> SERVICE_KEYS =
       List.of("repo", "dockerfile", "context", "app", "health", "dependsOn");
   static final List<String> HEALTH_KEYS = List.of("path", "port", "timeout");
@@ -250,12 +251,18 @@ final class ConveyorYamlReader {
         env.value("bake")
             .flatMap(n -> duration(n, path + ".bake"))
             .orElse(Environment.DEFAULT_BAKE);
+    boolean autoRollback =
+        env.value("rollback")
+            .flatMap(n -> checks.oneOf(n, path + ".rollback", ROLLBACK_MODES))
+            .map("auto"::equals)
+            .orElse(Environment.defaultAutoRollback(name));
     boolean complete =
         target.isPresent() && (target.get() != Target.MARATHON || marathon.isPresent());
     if (complete) {
       environments.put(
           name,
-          new Environment(name, target.get(), marathon, consul, approvalRequired, bake, chronos));
+          new Environment(
+              name, target.get(), marathon, consul, approvalRequired, bake, chronos, autoRollback));
     }
   }
 

@@ -17,6 +17,9 @@ import java.util.Optional;
  *     ({@code bake}, default {@link #DEFAULT_BAKE})
  * @param chronos the Chronos scheduler that runs the environment's jobs; empty when the environment
  *     runs none (deploying a job there fails at resolve)
+ * @param autoRollback {@code rollback: auto}: a deployment whose health gate fails rolls back to
+ *     the previous version by itself; {@code rollback: manual} leaves that to an operator. Default
+ *     (see {@link #defaultAutoRollback}): auto, except for environments named like production
  */
 public record Environment(
     String name,
@@ -25,9 +28,59 @@ public record Environment(
     Optional<ConsulEndpoint> consul,
     boolean approvalRequired,
     Duration bakeWindow,
-    Optional<ChronosEndpoint> chronos) {
+    Optional<ChronosEndpoint> chronos,
+    boolean autoRollback) {
 
   public static final Duration DEFAULT_BAKE = Duration.ofMinutes(15);
+
+  /** An environment with the default rollback mode for its name. */
+  public Environment(
+      String name,
+      Target target,
+      Optional<MarathonEndpoint> marathon,
+      Optional<ConsulEndpoint> consul,
+      boolean approvalRequired,
+      Duration bakeWindow,
+      Optional<ChronosEndpoint> chronos) {
+    this(
+        name,
+        target,
+        marathon,
+        consul,
+        approvalRequired,
+        bakeWindow,
+        chronos,
+        defaultAutoRollback(name));
+  }
+
+  /** An environment without Chronos, with the given rollback mode. */
+  public Environment(
+      String name,
+      Target target,
+      Optional<MarathonEndpoint> marathon,
+      Optional<ConsulEndpoint> consul,
+      boolean approvalRequired,
+      Duration bakeWindow,
+      boolean autoRollback) {
+    this(
+        name,
+        target,
+        marathon,
+        consul,
+        approvalRequired,
+        bakeWindow,
+        Optional.empty(),
+        autoRollback);
+  }
+
+  /**
+   * The rollback mode when {@code rollback} is not given: {@code manual} for an environment whose
+   * name is {@code prod}, {@code production} or starts with {@code prod} (e.g. {@code prod-eu}),
+   * where an operator decides; {@code auto} everywhere else.
+   */
+  public static boolean defaultAutoRollback(String name) {
+    return name == null || !name.toLowerCase(java.util.Locale.ROOT).startsWith("prod");
+  }
 
   public Environment {
     Objects.requireNonNull(name, "name");
@@ -41,7 +94,7 @@ public record Environment(
     }
   }
 
-  /** An environment without Chronos (one that runs services only). */
+  /** An environment without Chronos, with the default rollback mode for its name. */
   public Environment(
       String name,
       Target target,

@@ -44,6 +44,9 @@ final class StatusPrinter {
     for (StepStatus step : status.steps()) {
       out.println(line(step));
     }
+    if (status.rollback() != null) {
+      out.println("  rollback: " + status.rollback());
+    }
     return ConveyorCli.OK;
   }
 
@@ -63,6 +66,14 @@ final class StatusPrinter {
             out.println(line(step));
             out.flush();
           }
+        }
+        if ("BAKING".equals(status.outcome())) {
+          out.println(
+              workflowId
+                  + " succeeded; open for a rollback during its bake window (./conveyor rollback,"
+                  + " or signal rollback)");
+          out.flush();
+          return ConveyorCli.OK;
         }
       }
       if (execution != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {

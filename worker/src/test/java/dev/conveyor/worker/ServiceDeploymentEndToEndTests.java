@@ -99,6 +99,8 @@ class ServiceDeploymentEndToEndTests {
   private DockerClient docker;
   private Path sourceRepo;
   private Path configRepo;
+  private String qaExtra = "";
+  private String healthTimeout = "45s";
 
   @BeforeAll
   static void startWorker() {
@@ -313,6 +315,88 @@ class ServiceDeploymentEndToEndTests {
         .isEqualTo(v2.workflowId() + "/succeeded/0");
   }
 
+  @Test
+  @Timeout(150)
+  void dockerTargetRollsBackACommitWhoseHealthGateFailsWhileTheOldContainerServes()
+      throws Exception {
+    qaExtra = "    consul: { url: \"" + consul.url() + "\" }\n    rollback: auto";
+    healthTimeout = "8s";
+    SourceRepos.commit(
+        configRepo,
+        Map.of(
+            "conveyor.yaml",
+            RepoFile.text(conveyorYaml()),
+            "marathon/" + service + ".json",
+            RepoFile.text(appTemplate())),
+        "qa: auto rollback");
+    String first = git(sourceRepo, "rev-parse", "main").strip();
+    DeployResult v1 = deploy("qa", first);
+    String broken =
+        SourceRepos.commit(
+            sourceRepo,
+            BusyboxImages.context().withVersion("v2").withoutHealthFile().files(),
+            "version 2 without its health file");
+    int configCommitsBefore =
+        Integer.parseInt(git(configRepo, "rev-list", "--count", "main").strip());
+
+    ServingWatch watch = new ServingWatch();
+    Thread watcher = new Thread(watch, "serving-watch");
+    watcher.start();
+    Throwable thrown;
+    try {
+      thrown = org.assertj.core.api.Assertions.catchThrowable(() -> deploy("qa", broken));
+    } finally {
+      watch.stop();
+      watcher.join(10_000);
+    }
+
+    // the deployment ends rolled back, naming why
+    assertThat(thrown).isInstanceOf(io.temporal.client.WorkflowFailedException.class);
+    io.temporal.failure.ApplicationFailure failure =
+        (io.temporal.failure.ApplicationFailure) thrown.getCause();
+    assertThat(failure.getType()).isEqualTo("RolledBack");
+    assertThat(failure.getOriginalMessage()).startsWith("rolled back: health gate failed: ");
+
+    // something served throughout, and what serves now is v1 again
+    assertThat(watch.looks()).isPositive();
+    assertThat(watch.sawNothingRunning()).as("a moment with no running container").isFalse();
+    Container live = onlyContainer();
+    assertThat(live.getLabels()).containsEntry("dev.conveyor.digest", v1.digest());
+    assertThat(get(live, "/version")).isEqualTo("200 v1");
+
+    // KV: back on v1, previous names the rolled-back image
+    assertThat(consul.value("conveyor/qa/" + service + "/image")).contains(v1.image());
+    assertThat(consul.value("conveyor/qa/" + service + "/commit")).contains(first);
+    assertThat(consul.value("conveyor/qa/" + service + "/previous"))
+        .hasValueSatisfying(p -> assertThat(p).isNotEqualTo(v1.image()).contains("@sha256:"));
+
+    // config repo: the deploy commit of v2, then exactly one rollback commit restoring v1
+    assertThat(git(configRepo, "rev-list", "--count", "main").strip())
+        .isEqualTo(Integer.toString(configCommitsBefore + 2));
+    assertThat(git(configRepo, "log", "--format=%s", "main").lines())
+        .filteredOn(l -> l.startsWith("rollback "))
+        .containsExactly("rollback " + service + " to " + first.substring(0, 12) + " in qa");
+    String head = git(configRepo, "rev-parse", "main").strip();
+    JsonNode restored =
+        JSON.readTree(git(configRepo, "show", head + ":marathon/qa/" + service + ".json"));
+    assertThat(restored.path("container").path("docker").path("image").asText())
+        .isEqualTo(v1.image());
+    assertThat(git(configRepo, "log", "-1", "--format=%(trailers:only,unfold)", head))
+        .contains("Conveyor-Rollback-Of: " + git(configRepo, "rev-parse", "main^").strip())
+        .contains("Conveyor-Requested-By: conveyor (rollback: auto)")
+        .contains("Conveyor-Reason: health gate failed: ")
+        .contains("Conveyor-Image: " + v1.image());
+    git(configRepo, "fsck", "--strict");
+
+    // notifications: v1 succeeded, v2 rolled back and why
+    assertThat(sink.getRequestCount()).isEqualTo(2);
+    sink.takeRequest(1, TimeUnit.SECONDS);
+    JsonNode rolledBack = JSON.readTree(sink.takeRequest(1, TimeUnit.SECONDS).getBody().utf8());
+    assertThat(rolledBack.path("outcome").asText()).isEqualTo("ROLLED_BACK");
+    assertThat(rolledBack.path("reason").asText()).contains("health gate failed");
+    assertThat(rolledBack.path("image").asText()).isEqualTo(v1.image());
+  }
+
   /** Starts the deployment as the starter does and waits for its result. */
   private DeployResult deploy(String env, String commit) {
     String id = WorkflowIds.deployment(env, service, commit);
@@ -346,8 +430,11 @@ class ServiceDeploymentEndToEndTests {
         "environments:",
         "  qa:",
         "    target: docker",
+        "    bake: 1s",
+        qaExtra,
         "  prod:",
         "    target: marathon",
+        "    bake: 1s",
         "    marathon: { url: \"" + marathon.url() + "\" }",
         "    consul: { url: \"" + consul.url() + "\" }",
         "services:",
@@ -358,7 +445,9 @@ class ServiceDeploymentEndToEndTests {
             + BusyboxImages.HEALTH_PATH
             + ", port: "
             + BusyboxImages.HTTP_PORT
-            + ", timeout: 45s }",
+            + ", timeout: "
+            + healthTimeout
+            + " }",
         "notify:",
         "  - { type: webhook, url: \"" + sink.url("/hooks/deployments") + "\" }",
         "");

@@ -41,6 +41,24 @@ final class AppDefinitionFile {
   private AppDefinitionFile() {}
 
   /**
+   * The {@code container.docker.image} of a committed definition, or null when it has none.
+   *
+   * @throws ApplicationFailure non-retryable {@link FailureTypes#INVALID_DEFINITIONS} when {@code
+   *     content} is not JSON
+   */
+  static String imageOf(byte[] content) {
+    try {
+      String image =
+          MAPPER.readTree(content).path("container").path("docker").path("image").asText("");
+      return image.isBlank() ? null : image;
+    } catch (IOException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "a committed app definition is not JSON: " + e.getMessage(),
+          FailureTypes.INVALID_DEFINITIONS);
+    }
+  }
+
+  /**
    * Renders the file for one deployment.
    *
    * @param appFile the template's path, for messages

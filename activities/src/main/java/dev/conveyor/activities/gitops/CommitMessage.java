@@ -14,6 +14,9 @@ final class CommitMessage {
   static final String COMMIT = "Conveyor-Commit";
   static final String IMAGE = "Conveyor-Image";
   static final String REQUESTED_BY = "Conveyor-Requested-By";
+  static final String ROLLBACK_OF = "Conveyor-Rollback-Of";
+  static final String RESTORED_FROM = "Conveyor-Restored-From";
+  static final String REASON = "Conveyor-Reason";
 
   private CommitMessage() {}
 

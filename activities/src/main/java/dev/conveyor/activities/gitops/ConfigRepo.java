@@ -310,7 +310,37 @@ public final class ConfigRepo {
         String path, byte[] content, Predicate<String> message, int limit) throws IOException {
       return clone.findCommitThatWrote(commit, path, content, message, limit);
     }
+
+    /**
+     * The commits among the last {@code limit} reachable from the head that changed {@code path}
+     * (added, modified or deleted it), newest first.
+     */
+    List<PathChange> changesOf(String path, int limit) throws IOException {
+      return clone.changesOf(commit, path, limit);
+    }
+
+    /**
+     * The regular file {@code path} at {@code revision} (a full or abbreviated commit id that is
+     * reachable in the clone); empty when the file does not exist there.
+     *
+     * @throws ApplicationFailure {@link FailureTypes#INVALID_DEFINITIONS} when no commit matches
+     */
+    Optional<byte[]> readAt(String revision, String path) throws IOException {
+      return clone.read(clone.commit(clone.resolve(revision)), path);
+    }
+
+    /** The full id of {@code revision} (a full or abbreviated commit id). */
+    String resolve(String revision) throws IOException {
+      return clone.resolve(revision).name();
+    }
   }
+
+  /**
+   * One commit that changed a file.
+   *
+   * @param content the file after the commit; empty when the commit deleted it
+   */
+  record PathChange(String commit, String message, long epochSeconds, Optional<byte[]> content) {}
 
   /** Decides, on one fetched head, what to commit (or that nothing needs committing). */
   @FunctionalInterface
@@ -691,6 +721,56 @@ public final class ConfigRepo {
         }
       }
       return Optional.empty();
+    }
+
+    List<PathChange> changesOf(ObjectId start, String path, int limit) throws IOException {
+      List<PathChange> changes = new java.util.ArrayList<>();
+      try (RevWalk walk = new RevWalk(repository)) {
+        walk.markStart(walk.parseCommit(start));
+        int seen = 0;
+        for (RevCommit candidate : walk) {
+          if (++seen > limit) {
+            break;
+          }
+          ObjectId blob = blobAt(candidate, path);
+          ObjectId before = null;
+          if (candidate.getParentCount() > 0) {
+            before = blobAt(walk.parseCommit(candidate.getParent(0)), path);
+          }
+          if (java.util.Objects.equals(blob, before)) {
+            continue;
+          }
+          Optional<byte[]> content = read(candidate, path);
+          changes.add(
+              new PathChange(
+                  candidate.name(),
+                  candidate.getFullMessage(),
+                  candidate.getCommitTime(),
+                  content));
+        }
+      }
+      return changes;
+    }
+
+    private ObjectId blobAt(RevCommit commit, String path) throws IOException {
+      try (TreeWalk tree = TreeWalk.forPath(repository, path, commit.getTree())) {
+        return tree == null ? null : tree.getObjectId(0).copy();
+      }
+    }
+
+    ObjectId resolve(String revision) throws IOException {
+      if (revision == null || !revision.matches("[0-9a-fA-F]{4,40}")) {
+        throw invalid("'" + revision + "' is not a commit id of the config repository");
+      }
+      ObjectId id = repository.resolve(revision + "^{commit}");
+      if (id == null) {
+        fetch();
+        id = repository.resolve(revision + "^{commit}");
+      }
+      if (id == null) {
+        throw invalid("config repository " + location.display() + " has no commit " + revision);
+      }
+      return id;
     }
 
     /** A commit of {@code write} on top of the head, made from objects alone (no work tree). */

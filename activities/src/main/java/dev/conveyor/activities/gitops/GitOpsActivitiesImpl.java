@@ -8,6 +8,7 @@ import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -172,6 +173,195 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
         repo.location(),
         workflowId);
     return new ConfigCommitResult(outcome.commit(), path, outcome.created());
+  }
+
+  /**
+   * See {@link GitOpsActivities#commitRollback}. Every attempt fetches; the commit is pushed with
+   * the same optimistic concurrency as a deploy commit.
+   */
+  @Override
+  public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
+    String env = name("env", request.env());
+    String service = name("service", request.service());
+    String workflowId = required("workflowId", request.workflowId());
+    String path = "marathon/" + env + "/" + service + ".json";
+    Optional<String> run = runId.get();
+    ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
+    RollbackCommitResult[] answer = new RollbackCommitResult[1];
+    ConfigRepo.CommitOutcome outcome =
+        repo.commit(
+            head -> {
+              List<ConfigRepo.PathChange> changes = head.changesOf(path, HISTORY_LIMIT);
+              for (ConfigRepo.PathChange change : changes) {
+                Map<String, String> trailers = CommitMessage.parseTrailers(change.message());
+                if (trailers.containsKey(CommitMessage.ROLLBACK_OF)
+                    && writtenByThisRun(change.message(), workflowId, run)) {
+                  answer[0] =
+                      new RollbackCommitResult(
+                          change.commit(),
+                          path,
+                          false,
+                          trailers.get(CommitMessage.RESTORED_FROM),
+                          trailers.get(CommitMessage.IMAGE),
+                          trailers.get(CommitMessage.COMMIT),
+                          null);
+                  return new ConfigRepo.Edit.Keep(change.commit());
+                }
+              }
+              byte[] current =
+                  head.read(path)
+                      .orElseThrow(
+                          () ->
+                              nothing(
+                                  service
+                                      + " was never deployed to "
+                                      + env
+                                      + " ("
+                                      + path
+                                      + " does not exist in "
+                                      + repo.location()
+                                      + ")"));
+              byte[] leaving = current;
+              if (request.rollbackOf() != null) {
+                leaving =
+                    head.readAt(request.rollbackOf(), path)
+                        .orElseThrow(
+                            () -> nothing(path + " does not exist at " + request.rollbackOf()));
+              }
+              Restore target = restoreTarget(head, changes, path, leaving, request.to());
+              if (Arrays.equals(current, target.content())) {
+                answer[0] = target.result(head.commit(), path, false, leaving);
+                return new ConfigRepo.Edit.Keep(head.commit());
+              }
+              if (!Arrays.equals(current, leaving)) {
+                throw ApplicationFailure.newNonRetryableFailure(
+                    path
+                        + " changed since "
+                        + WorkflowIds.shortCommit(request.rollbackOf())
+                        + ": a newer deployment replaced the version to roll back; nothing"
+                        + " committed",
+                    FailureTypes.CONFLICT);
+              }
+              Map<String, String> trailers = new LinkedHashMap<>();
+              trailers.put(CommitMessage.WORKFLOW_ID, workflowId);
+              if (target.commit() != null) {
+                trailers.put(CommitMessage.COMMIT, target.commit());
+              }
+              trailers.put(CommitMessage.IMAGE, target.image());
+              trailers.put(
+                  CommitMessage.ROLLBACK_OF,
+                  request.rollbackOf() != null
+                      ? head.resolve(request.rollbackOf())
+                      : lastChange(changes, head.commit()));
+              trailers.put(CommitMessage.RESTORED_FROM, target.from());
+              trailers.put(
+                  CommitMessage.REQUESTED_BY,
+                  request.requestedBy() == null || request.requestedBy().isBlank()
+                      ? "unknown"
+                      : request.requestedBy());
+              trailers.put(
+                  CommitMessage.REASON,
+                  request.reason() == null || request.reason().isBlank()
+                      ? "(none given)"
+                      : request.reason());
+              run.ifPresent(r -> trailers.put(CommitMessage.RUN_ID, r));
+              String to =
+                  WorkflowIds.shortCommit(
+                      target.commit() != null ? target.commit() : target.from());
+              String message =
+                  CommitMessage.format(
+                      "rollback " + service + " to " + to + " in " + env, trailers);
+              answer[0] = target.result(null, path, true, leaving);
+              return new ConfigRepo.Edit.Write(path, target.content(), message);
+            },
+            beforePush);
+    RollbackCommitResult result = answer[0];
+    RollbackCommitResult done =
+        new RollbackCommitResult(
+            outcome.commit(),
+            path,
+            outcome.created(),
+            result.restoredFrom(),
+            result.image(),
+            result.commit(),
+            result.rolledBackImage());
+    log.info(
+        "{} {} at {} of {} for {} (restored from {})",
+        path,
+        outcome.created() ? "rolled back" : "already rolled back",
+        outcome.commit(),
+        repo.location(),
+        workflowId,
+        done.restoredFrom());
+    return done;
+  }
+
+  /** The version a rollback restores, and where it came from. */
+  private record Restore(String from, byte[] content, String image, String commit) {
+    RollbackCommitResult result(String configCommit, String path, boolean created, byte[] left) {
+      return new RollbackCommitResult(
+          configCommit, path, created, from, image, commit, AppDefinitionFile.imageOf(left));
+    }
+  }
+
+  private Restore restoreTarget(
+      ConfigRepo.Head head,
+      List<ConfigRepo.PathChange> changes,
+      String path,
+      byte[] leaving,
+      String to)
+      throws java.io.IOException {
+    if (to != null && !to.isBlank()) {
+      String full = head.resolve(to);
+      byte[] content =
+          head.readAt(full, path)
+              .orElseThrow(() -> nothing(path + " does not exist at config commit " + to));
+      if (Arrays.equals(content, leaving)) {
+        throw nothing(path + " at " + to + " is the version being rolled back");
+      }
+      String commit = null;
+      for (ConfigRepo.PathChange change : changes) {
+        if (change.content().isPresent() && Arrays.equals(change.content().get(), content)) {
+          commit = CommitMessage.parseTrailers(change.message()).get(CommitMessage.COMMIT);
+          break;
+        }
+      }
+      return new Restore(full, content, AppDefinitionFile.imageOf(content), commit);
+    }
+    java.util.Set<String> rolledBack = new java.util.HashSet<>();
+    for (ConfigRepo.PathChange change : changes) {
+      Map<String, String> trailers = CommitMessage.parseTrailers(change.message());
+      String undone = trailers.get(CommitMessage.ROLLBACK_OF);
+      if (undone != null) {
+        rolledBack.add(undone);
+      }
+      if (change.content().isEmpty()
+          || Arrays.equals(change.content().get(), leaving)
+          || rolledBack.contains(change.commit())) {
+        continue;
+      }
+      byte[] content = change.content().get();
+      return new Restore(
+          change.commit(),
+          content,
+          AppDefinitionFile.imageOf(content),
+          trailers.get(CommitMessage.COMMIT));
+    }
+    throw nothing(
+        "no earlier version of "
+            + path
+            + " in the last "
+            + HISTORY_LIMIT
+            + " commits (the service was deployed there only once)");
+  }
+
+  private static String lastChange(List<ConfigRepo.PathChange> changes, String head) {
+    return changes.isEmpty() ? head : changes.get(0).commit();
+  }
+
+  private static ApplicationFailure nothing(String message) {
+    return ApplicationFailure.newNonRetryableFailure(
+        "nothing to roll back to: " + message, FailureTypes.NOTHING_TO_ROLL_BACK);
   }
 
   /**

@@ -110,6 +110,61 @@ public final class KvActivitiesImpl implements KvActivities {
             + " times in a row: another deployment keeps writing it; the step will be retried");
   }
 
+  /**
+   * A rollback's KV write: {@code image} back to the restored image, {@code commit} to its commit
+   * (deleted when unknown), {@code previous} to the image it replaced (the rolled-back one), in the
+   * same compare-and-set as {@link #recordImage} and with the same crash ordering. Idempotent: when
+   * {@code image} already holds the restored image, nothing is written. When the request names the
+   * image it undoes and {@code image} holds a third one, a newer deployment has moved on: {@link
+   * FailureTypes#CONFLICT}, nothing written.
+   */
+  @Override
+  public KvResult restore(KvRestoreRequest request) {
+    String base =
+        PREFIX + "/" + segment("env", request.env()) + "/" + segment("service", request.service());
+    String imageKey = base + "/image";
+    String image = required("image", request.image());
+    KvStore store = storeFor(request.consulUrl());
+    try {
+      for (int attempt = 1; attempt <= settings.casAttempts(); attempt++) {
+        Optional<KvStore.Entry> current = store.get(imageKey);
+        if (current.isPresent() && current.get().value().equals(image)) {
+          String previous = store.get(base + "/previous").map(KvStore.Entry::value).orElse(null);
+          log.info("{} already holds {}: nothing to restore", imageKey, image);
+          return new KvResult(imageKey, previous, false);
+        }
+        String replaced = current.map(KvStore.Entry::value).orElse(null);
+        if (request.expectedImage() != null && !request.expectedImage().equals(replaced)) {
+          throw ApplicationFailure.newNonRetryableFailure(
+              imageKey
+                  + " holds "
+                  + replaced
+                  + ", not "
+                  + request.expectedImage()
+                  + ": a newer deployment replaced the version to roll back; nothing restored",
+              FailureTypes.CONFLICT);
+        }
+        Map<String, String> alongside = new LinkedHashMap<>();
+        alongside.put(base + "/previous", replaced);
+        alongside.put(base + "/commit", request.commit());
+        long index = current.map(KvStore.Entry::modifyIndex).orElse(0L);
+        if (store.compareAndSetWith(imageKey, image, index, alongside)) {
+          log.info("{} = {} (restored; was {})", imageKey, image, replaced);
+          return new KvResult(imageKey, replaced, true);
+        }
+        log.info("{} changed under us (attempt {}): reading it again", imageKey, attempt);
+      }
+    } catch (ConsulException e) {
+      throw translate(e, request.consulUrl(), base);
+    }
+    throw new KvContentionException(
+        "lost the compare-and-set on "
+            + imageKey
+            + " "
+            + settings.casAttempts()
+            + " times in a row while restoring; the step will be retried");
+  }
+
   private KvStore storeFor(String consulUrl) {
     if (consulUrl == null || consulUrl.isBlank()) {
       KvStore store = fileStore;

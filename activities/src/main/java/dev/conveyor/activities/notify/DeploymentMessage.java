@@ -59,6 +59,9 @@ final class DeploymentMessage {
     if (succeeded()) {
       return "deployed to";
     }
+    if ("ROLLED_BACK".equalsIgnoreCase(n.outcome())) {
+      return "rolled back in";
+    }
     if ("FAILED".equalsIgnoreCase(n.outcome())) {
       return n.failedStep() == null
           ? "failed to deploy to"

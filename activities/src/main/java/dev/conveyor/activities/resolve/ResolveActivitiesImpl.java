@@ -86,7 +86,8 @@ public final class ResolveActivitiesImpl implements ResolveActivities, JobResolv
         env.marathon().map(m -> m.url()).orElse(null),
         env.consul().map(c -> c.url()).orElse(null),
         notifiers,
-        env.bakeWindow().toSeconds());
+        env.bakeWindow().toSeconds(),
+        env.autoRollback());
   }
 
   /**

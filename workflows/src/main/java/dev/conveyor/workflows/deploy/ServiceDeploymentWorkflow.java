@@ -3,6 +3,8 @@ package dev.conveyor.workflows.deploy;
 import dev.conveyor.workflows.lane.LaneMember;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -30,4 +32,23 @@ public interface ServiceDeploymentWorkflow extends LaneMember {
   /** From the release: end without changing the environment (e.g. a dependency failed). */
   @SignalMethod
   void skip(GateSkip skip);
+
+  /**
+   * Fire-and-forget rollback: mid-flight, during the health gate or in the bake window after
+   * success. A request that cannot be honoured (nothing to roll back to, already ended) is logged
+   * and ignored; use {@link #requestRollback} for an answer. See docs/operations.md.
+   */
+  @SignalMethod
+  void rollback(RollbackRequest request);
+
+  /**
+   * The same as {@link #rollback}, answered: accepted (the returned text says what happens) or
+   * rejected by {@link #validateRollback} before anything is recorded in the history.
+   */
+  @UpdateMethod
+  String requestRollback(RollbackRequest request);
+
+  /** Rejects a rollback with nothing to roll back to, a repeated one, or one after the end. */
+  @UpdateValidatorMethod(updateName = "requestRollback")
+  void validateRollback(RollbackRequest request);
 }

@@ -21,8 +21,11 @@ import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.GitOpsActivities;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
+import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitRequest;
+import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.KvActivities.KvRequest;
+import dev.conveyor.workflows.steps.KvActivities.KvRestoreRequest;
 import dev.conveyor.workflows.steps.KvActivities.KvResult;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
@@ -39,6 +42,7 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -63,8 +67,30 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
    */
   static final String LANE_CHANGE = "service-lane";
 
+  /**
+   * Version marker of rollbacks (signal, update, automatic, bake window): deployments recorded
+   * before it run their steps outside a cancellation scope, never bake and never roll back.
+   */
+  static final String ROLLBACK_CHANGE = "rollback";
+
   /** Failure type of the workflow itself when a step fails: the message names step and reason. */
   public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
+
+  /**
+   * Failure type of a deployment that was rolled back (by signal, update or automatically): the
+   * previous version is live again; the message is {@code rolled back: <reason>}.
+   */
+  public static final String ROLLED_BACK = "RolledBack";
+
+  /** Failure type when a rollback itself failed: the message says at which point and why. */
+  public static final String ROLLBACK_FAILED = "RollbackFailed";
+
+  /** Who asks for an automatic rollback, in the commit trailers and the notification. */
+  static final String AUTOMATIC = "conveyor (rollback: auto)";
+
+  /** Steps stopped at once by a rollback request; the others (quick writes) finish first. */
+  private static final java.util.Set<Step> CANCELLABLE =
+      java.util.EnumSet.of(Step.RESOLVE, Step.BUILD, Step.PUSH, Step.HEALTH);
 
   private static final String[] PERMANENT = {
     FailureTypes.INVALID_DEFINITIONS,
@@ -166,6 +192,22 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private GateProceed proceedSignal;
   private GateSkip skipSignal;
 
+  // Rollback state: set as the steps complete, read by the rollback path.
+  private boolean rollbackEnabled;
+  private boolean versionChecked;
+  private RollbackRequest rollbackRequest;
+  private CancellationScope stepsScope;
+  private boolean cancellable;
+  private String rollbackDetail;
+  private ResolvedDeployment resolvedSoFar;
+  private String pinnedSoFar;
+  private KvResult recordedSoFar;
+  private ConfigCommitResult committedSoFar;
+  private TargetRequest targetSoFar;
+  private TargetDeployment deploymentSoFar;
+  private boolean rolloutFinished;
+  private boolean healthPassed;
+
   @Override
   public DeployResult deploy(DeployRequest request) {
     this.request = request;
@@ -202,6 +244,41 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   private DeployResult runSteps() {
+    rollbackEnabled =
+        Workflow.getVersion(ROLLBACK_CHANGE, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
+    versionChecked = true;
+    if (!rollbackEnabled) {
+      rollbackRequest = null;
+      return runStepsOnce();
+    }
+    if (rollbackRequest != null) {
+      return rollBack();
+    }
+    DeployResult[] done = new DeployResult[1];
+    RuntimeException[] thrown = new RuntimeException[1];
+    stepsScope =
+        Workflow.newCancellationScope(
+            () -> {
+              try {
+                done[0] = runStepsOnce();
+              } catch (RuntimeException e) {
+                thrown[0] = e;
+              }
+            });
+    stepsScope.run();
+    stepsScope = null;
+    cancellable = false;
+    if (rollbackRequest != null) {
+      return rollBack();
+    }
+    if (thrown[0] != null) {
+      throw thrown[0];
+    }
+    return bake(done[0]);
+  }
+
+  private DeployResult runStepsOnce() {
     ResolvedDeployment resolved = null;
     try {
       resolved =
@@ -215,8 +292,13 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
                           request.service(),
                           request.commit())),
               r -> "definitions at " + WorkflowIds.shortCommit(r.configCommit()));
+      resolvedSoFar = resolved;
       return deployResolved(resolved);
     } catch (ActivityFailure failure) {
+      if (rollbackEnabled && rollbackRequest != null) {
+        // The rollback path takes over: it notifies and ends the workflow.
+        throw failure;
+      }
       Step failedStep = tracker.current();
       String reason = describe(failure);
       outcome = "FAILED";
@@ -261,8 +343,11 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       digest = pushed.digest();
       pinnedImage = pushed.pinnedImage();
     }
+    pinnedSoFar = pinnedImage;
     if (request.gate() != null) {
+      cancellable = true;
       String skipped = awaitGate(request.gate(), built, pinnedImage);
+      cancellable = false;
       if (skipped != null) {
         return endSkipped(skipped, resolved, built, pinnedImage);
       }
@@ -280,6 +365,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
                         pinnedImage,
                         resolved.commit())),
             r -> r.changed() ? r.key() + " set" : r.key() + " already set");
+    recordedSoFar = recorded;
 
     ConfigCommitResult committed =
         step(
@@ -300,6 +386,8 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
                 (c.created() ? "committed " : "unchanged at ")
                     + WorkflowIds.shortCommit(c.configCommit()));
     configCommit = committed.configCommit();
+    committedSoFar = committed;
+    stopIfRollbackRequested();
 
     TargetRequest target =
         new TargetRequest(
@@ -316,12 +404,14 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
             resolved.health(),
             workflowId,
             request.force());
+    targetSoFar = target;
     TargetDeployment deployment =
         step(
             Step.DEPLOY,
             () -> targets.deploy(target),
             d -> (d.alreadyLive() ? "already live: " : "deployment ") + d.deploymentId());
     deploymentId = deployment.deploymentId();
+    deploymentSoFar = deployment;
 
     HealthReport health;
     try {
@@ -331,10 +421,27 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
               () -> healthWait(resolved).awaitHealthy(new HealthRequest(target, deployment)),
               HealthReport::summary);
     } catch (ActivityFailure failure) {
+      if (rollbackEnabled && isCanceled(failure)) {
+        // Stopped for a rollback: this scope is cancelled, so the rollback finishes the rollout.
+        throw failure;
+      }
       finishQuietly(new FinishRequest(target, deployment, false));
+      rolloutFinished = true;
+      if (rollbackEnabled
+          && rollbackRequest == null
+          && resolved.autoRollback()
+          && recorded.previous() != null
+          && !isCanceled(failure)) {
+        rollbackRequest =
+            new RollbackRequest("health gate failed: " + describe(failure), AUTOMATIC);
+        rollbackDetail = "automatic: " + rollbackRequest.reason();
+      }
       throw failure;
     }
+    healthPassed = true;
+    stopIfRollbackRequested();
     finishQuietly(new FinishRequest(target, deployment, true));
+    rolloutFinished = true;
 
     outcome = "SUCCEEDED";
     notifyAll(resolved, "SUCCEEDED", null, null, pinnedImage);
@@ -459,7 +566,254 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         configCommit,
         deploymentId,
         tracker.snapshot(),
-        waitingFor);
+        waitingFor,
+        rollbackDetail);
+  }
+
+  @Override
+  public void rollback(RollbackRequest rollback) {
+    String problem = rollbackProblem(rollback);
+    if (problem != null) {
+      log.warn("{}: rollback signal ignored: {}", workflowId, problem);
+      return;
+    }
+    accept(rollback);
+  }
+
+  @Override
+  public String requestRollback(RollbackRequest rollback) {
+    accept(rollback);
+    return rollbackDetail;
+  }
+
+  @Override
+  public void validateRollback(RollbackRequest rollback) {
+    String problem = rollbackProblem(rollback);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  /** Why a rollback cannot be accepted now, or null when it can. */
+  private String rollbackProblem(RollbackRequest rollback) {
+    if (rollback == null || rollback.reason() == null || rollback.reason().isBlank()) {
+      return "a rollback needs a reason";
+    }
+    if (rollbackRequest != null) {
+      return "a rollback is already under way (" + rollbackDetail + ")";
+    }
+    if (versionChecked && !rollbackEnabled) {
+      return "this deployment started before rollbacks existed: use ./conveyor rollback";
+    }
+    if (!"RUNNING".equals(outcome) && !BAKING.equals(outcome)) {
+      return "the deployment has ended ("
+          + outcome.toLowerCase(java.util.Locale.ROOT)
+          + "): start one with ./conveyor rollback --service "
+          + request.service()
+          + " --env "
+          + request.env();
+    }
+    if (recordedSoFar != null && recordedSoFar.previous() == null) {
+      return "nothing to roll back to: this is the first deployment of "
+          + request.service()
+          + " to "
+          + request.env();
+    }
+    return null;
+  }
+
+  private void accept(RollbackRequest rollback) {
+    rollbackRequest = rollback;
+    rollbackDetail = "requested by " + by(rollback) + ": " + rollback.reason();
+    log.info("{}: rollback {}", workflowId, rollbackDetail);
+    if (stepsScope != null && cancellable) {
+      stepsScope.cancel("rollback requested by " + by(rollback));
+    }
+  }
+
+  private static String by(RollbackRequest rollback) {
+    return rollback.by() == null || rollback.by().isBlank() ? "unknown" : rollback.by();
+  }
+
+  /** Outcome while a healthy deployment waits out its bake window. */
+  public static final String BAKING = "BAKING";
+
+  /**
+   * After success: a deployment on its own stays open for the environment's bake window, outside
+   * its lane (the next deployment need not wait), accepting a rollback. In a release there is no
+   * bake window: the release counts a child that completed as healthy.
+   */
+  private DeployResult bake(DeployResult succeeded) {
+    ResolvedDeployment resolved = resolvedSoFar;
+    if (succeeded == null
+        || !DeployResult.SUCCEEDED.equals(succeeded.outcome())
+        || request.gate() != null
+        || resolved == null
+        || resolved.bakeWindowSeconds() <= 0) {
+      return succeeded;
+    }
+    if (lane != null) {
+      lane.leave();
+    }
+    outcome = BAKING;
+    Duration window = Duration.ofSeconds(resolved.bakeWindowSeconds());
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("baking"));
+    Workflow.setCurrentDetails(
+        "healthy; open for a rollback for " + window.toMinutes() + "m (signal rollback)");
+    boolean asked = Workflow.await(window, () -> rollbackRequest != null);
+    if (!asked) {
+      outcome = DeployResult.SUCCEEDED;
+      Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
+      Workflow.setCurrentDetails("healthy; bake window over");
+      return succeeded;
+    }
+    if (lane != null) {
+      lane = LaneMembership.rejoin(request.env(), request.service(), request.commit());
+      waitingFor = "lane " + lane.laneId() + " (for the rollback)";
+      lane.enter();
+      Optional<Supersession> superseded = lane.awaitTurn(() -> false);
+      waitingFor = null;
+      if (superseded.isPresent()) {
+        rollbackDetail = "not done: " + superseded.get().byWorkflowId() + " replaces it";
+        throw ApplicationFailure.newNonRetryableFailure(
+            "rollback not done: a newer deployment ("
+                + superseded.get().byWorkflowId()
+                + ") follows",
+            ROLLBACK_FAILED);
+      }
+    }
+    return rollBack();
+  }
+
+  /**
+   * Makes the previous version live again through the audited path, then ends the workflow with
+   * {@link #ROLLED_BACK}. What it undoes depends on how far the steps got: nothing before KV; KV
+   * only before the commit; KV and config repo before the deploy; else also the target (a new
+   * rollout of the restored definition, superseding a rollout of ours still in progress) with its
+   * own health gate.
+   */
+  private DeployResult rollBack() {
+    RollbackRequest why = rollbackRequest;
+    String reason = why.reason();
+    Step at = healthPassed ? null : tracker.current();
+    outcome = "ROLLING_BACK";
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("rolling back"));
+    Workflow.setCurrentDetails("rolling back: " + reason);
+    for (StepStatus s : tracker.snapshot()) {
+      if (s.state() == StepState.PENDING && s.step() != Step.NOTIFY) {
+        tracker.skipped(s.step(), "not run: rolled back");
+      }
+    }
+    ResolvedDeployment resolved = resolvedSoFar;
+    String restoredImage = null;
+    try {
+      if (recordedSoFar == null) {
+        rollbackDetail = "done: stopped before any change (" + reason + ")";
+      } else if (recordedSoFar.previous() == null) {
+        throw rollbackFailed(
+            "nothing to roll back to: first deployment of "
+                + request.service()
+                + " to "
+                + request.env()
+                + "; the deployment stopped after "
+                + (at == null ? "start" : at.label()));
+      } else if (committedSoFar == null) {
+        restoredImage = recordedSoFar.previous();
+        restoreKv(resolved, restoredImage, null);
+        rollbackDetail = "done: KV back to " + restoredImage;
+      } else {
+        restoredImage = restoreEverything(resolved, why);
+      }
+    } catch (ActivityFailure failure) {
+      rollbackDetail = "failed: " + describe(failure);
+      notifyRollback(resolved, "ROLLBACK_FAILED", at, reason + "; " + rollbackDetail, null);
+      throw rollbackFailed("rollback failed: " + describe(failure) + " (asked: " + reason + ")");
+    }
+    outcome = "ROLLED_BACK";
+    notifyRollback(resolved, "ROLLED_BACK", at, reason + " (by " + by(why) + ")", restoredImage);
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("rolled back"));
+    Workflow.setCurrentDetails("rolled back: " + reason);
+    log.info("{} rolled back: {}", workflowId, reason);
+    throw ApplicationFailure.newNonRetryableFailure("rolled back: " + reason, ROLLED_BACK);
+  }
+
+  /** Config commit, KV and (when the deploy step ran) the target; returns the restored image. */
+  private String restoreEverything(ResolvedDeployment resolved, RollbackRequest why) {
+    rollbackDetail = "committing the previous definition";
+    RollbackCommitResult restored =
+        gitops.commitRollback(
+            new RollbackCommitRequest(
+                resolved.definitions(),
+                resolved.env(),
+                resolved.service(),
+                committedSoFar.configCommit(),
+                null,
+                workflowId,
+                by(why),
+                why.reason()));
+    String image = restored.image();
+    restoreKv(resolved, image, restored.commit());
+    if (targetSoFar == null) {
+      rollbackDetail = "done: config and KV back to " + image;
+      return image;
+    }
+    if (deploymentSoFar != null && !rolloutFinished) {
+      finishQuietly(new FinishRequest(targetSoFar, deploymentSoFar, false));
+      rolloutFinished = true;
+    }
+    rollbackDetail =
+        "restoring " + image + " from " + WorkflowIds.shortCommit(restored.restoredFrom());
+    Workflow.setCurrentDetails("rolling back: " + rollbackDetail);
+    TargetRequest back =
+        new TargetRequest(
+            targetSoFar.target(),
+            targetSoFar.env(),
+            targetSoFar.service(),
+            targetSoFar.appId(),
+            targetSoFar.marathonUrl(),
+            targetSoFar.definitions(),
+            restored.configCommit(),
+            restored.path(),
+            image,
+            restored.commit() == null ? "unknown" : restored.commit(),
+            targetSoFar.health(),
+            workflowId,
+            // our own rollout may still hold the app: the rollback supersedes it
+            request.force() || !healthPassed);
+    TargetDeployment redeployed = targets.deploy(back);
+    HealthReport health;
+    try {
+      health = healthWait(resolved).awaitHealthy(new HealthRequest(back, redeployed));
+    } catch (ActivityFailure failure) {
+      finishQuietly(new FinishRequest(back, redeployed, false));
+      throw failure;
+    }
+    finishQuietly(new FinishRequest(back, redeployed, true));
+    rollbackDetail = "done: " + image + " live again (" + health.summary() + ")";
+    return image;
+  }
+
+  private void restoreKv(ResolvedDeployment resolved, String image, String commit) {
+    kv.restore(
+        new KvRestoreRequest(
+            resolved.consulUrl(), resolved.env(), resolved.service(), pinnedSoFar, image, commit));
+  }
+
+  private ApplicationFailure rollbackFailed(String message) {
+    outcome = "FAILED";
+    rollbackDetail = message;
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("failed"));
+    Workflow.setCurrentDetails(message);
+    return ApplicationFailure.newNonRetryableFailure(message, ROLLBACK_FAILED);
+  }
+
+  private void notifyRollback(
+      ResolvedDeployment resolved, String result, Step at, String reason, String image) {
+    if (resolved == null) {
+      tracker.skipped(Step.NOTIFY, "definitions unknown: notifiers unknown");
+      return;
+    }
+    notifyAll(resolved, result, at == null ? null : at.label(), reason, image);
   }
 
   @Override
@@ -506,15 +860,41 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   private <T> T step(Step step, Supplier<T> call, Function<T, String> detail) {
+    stopIfRollbackRequested();
     tracker.start(step);
+    cancellable = CANCELLABLE.contains(step);
     try {
       T result = call.get();
       tracker.done(step, detail.apply(result));
       return result;
     } catch (ActivityFailure failure) {
-      tracker.failed(step, describe(failure));
+      tracker.failed(
+          step,
+          isCanceled(failure) && rollbackRequest != null
+              ? "stopped for a rollback"
+              : describe(failure));
       throw failure;
+    } finally {
+      cancellable = false;
     }
+  }
+
+  /** At a step boundary: a pending rollback request ends the steps here. */
+  private void stopIfRollbackRequested() {
+    if (rollbackEnabled && rollbackRequest != null) {
+      throw new CanceledFailure("rollback requested");
+    }
+  }
+
+  private static boolean isCanceled(Throwable failure) {
+    Throwable cause = failure;
+    while (cause != null) {
+      if (cause instanceof CanceledFailure) {
+        return true;
+      }
+      cause = cause.getCause();
+    }
+    return false;
   }
 
   /** Sends to every notifier at once; a channel that keeps failing is logged, not fatal. */

@@ -49,6 +49,27 @@ public final class LaneMembership {
             info.getWorkflowId(), info.getRunId(), commit, info.getRunStartedTimestampMillis());
   }
 
+  private LaneMembership(String env, String service, LaneTicket ticket) {
+    this.env = env;
+    this.service = service;
+    this.laneId = WorkflowIds.lane(env, service);
+    this.ticket = ticket;
+  }
+
+  /**
+   * A second ticket for the current run, requested now: for a run that left its lane and must come
+   * back (a rollback in the bake window). Being requested now, it is newer than any ticket already
+   * waiting.
+   */
+  public static LaneMembership rejoin(String env, String service, String commit) {
+    WorkflowInfo info = Workflow.getInfo();
+    return new LaneMembership(
+        env,
+        service,
+        new LaneTicket(
+            info.getWorkflowId(), info.getRunId(), commit, Workflow.currentTimeMillis()));
+  }
+
   public String laneId() {
     return laneId;
   }

@@ -27,5 +27,17 @@ public final class FailureTypes {
   /** A worker-side setting is missing or wrong (e.g. a secret reference names no variable). */
   public static final String MISCONFIGURED = "Misconfigured";
 
+  /**
+   * A rollback has no earlier version to return to (the service was never deployed to the
+   * environment before, or the named version does not exist).
+   */
+  public static final String NOTHING_TO_ROLL_BACK = "NothingToRollBack";
+
+  /**
+   * The environment moved on under the operation: e.g. a newer deployment replaced the version a
+   * rollback was meant to undo. Retrying the same request cannot succeed.
+   */
+  public static final String CONFLICT = "Conflict";
+
   private FailureTypes() {}
 }

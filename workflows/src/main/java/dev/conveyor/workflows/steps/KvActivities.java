@@ -14,6 +14,34 @@ public interface KvActivities {
   KvResult recordImage(KvRequest request);
 
   /**
+   * Puts an earlier image back (a rollback): {@code image} := {@code request.image()}, {@code
+   * commit} := {@code request.commit()} (deleted when null) and {@code previous} := the image it
+   * replaced, with the same compare-and-set and crash ordering as {@link #recordImage}. So after a
+   * rollback {@code previous} names the rolled-back image, as after any other change. Idempotent:
+   * when {@code image} already holds {@code request.image()}, nothing is written ({@code changed}
+   * false).
+   *
+   * @throws io.temporal.failure.ApplicationFailure of type {@link FailureTypes#CONFLICT} when
+   *     {@code expectedImage} is given and {@code image} holds neither it nor {@code
+   *     request.image()}: a newer deployment replaced the version this rollback undoes
+   */
+  KvResult restore(KvRestoreRequest request);
+
+  /**
+   * @param expectedImage the image being rolled back (what {@code image} must hold now), or null to
+   *     restore over whatever is there
+   * @param image the image to make current again
+   * @param commit the source commit of {@code image}, or null when unknown
+   */
+  record KvRestoreRequest(
+      String consulUrl,
+      String env,
+      String service,
+      String expectedImage,
+      String image,
+      String commit) {}
+
+  /**
    * @param service the service's name, or the job's when {@code kind} is {@link WorkloadKind#JOB}
    * @param kind which key tree to write; null (requests recorded before jobs existed) means {@link
    *     WorkloadKind#SERVICE}

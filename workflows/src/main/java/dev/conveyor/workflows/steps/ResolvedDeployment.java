@@ -15,6 +15,8 @@ import java.util.List;
  * @param appId the Marathon app id from the template
  * @param marathonUrl the environment's Marathon URL, or null for the docker target
  * @param consulUrl the environment's Consul URL, or null for the worker's file KV
+ * @param bakeWindowSeconds how long a healthy deployment stays open for a rollback signal
+ * @param autoRollback whether a failed health gate rolls back by itself ({@code rollback: auto})
  */
 public record ResolvedDeployment(
     String definitions,
@@ -34,7 +36,50 @@ public record ResolvedDeployment(
     String marathonUrl,
     String consulUrl,
     List<NotifierSpec> notifiers,
-    long bakeWindowSeconds) {
+    long bakeWindowSeconds,
+    boolean autoRollback) {
+
+  /** Without {@code autoRollback}: as recorded before it existed, no automatic rollback. */
+  public ResolvedDeployment(
+      String definitions,
+      String configCommit,
+      String env,
+      String service,
+      String commit,
+      String target,
+      String registry,
+      String imageRepository,
+      String sourceRepo,
+      String dockerfile,
+      String context,
+      String appFile,
+      String appId,
+      HealthSpec health,
+      String marathonUrl,
+      String consulUrl,
+      List<NotifierSpec> notifiers,
+      long bakeWindowSeconds) {
+    this(
+        definitions,
+        configCommit,
+        env,
+        service,
+        commit,
+        target,
+        registry,
+        imageRepository,
+        sourceRepo,
+        dockerfile,
+        context,
+        appFile,
+        appId,
+        health,
+        marathonUrl,
+        consulUrl,
+        notifiers,
+        bakeWindowSeconds,
+        false);
+  }
 
   /** The tag every build of this commit gets: {@code <registry>/<service>:<commit>}. */
   public String imageTag() {

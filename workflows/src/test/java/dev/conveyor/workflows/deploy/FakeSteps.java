@@ -45,6 +45,20 @@ final class FakeSteps
   volatile boolean healthyNever;
   volatile int notifierCount = 1;
   volatile boolean failingNotifier;
+  volatile boolean autoRollback;
+  volatile long bakeSeconds;
+  final List<RollbackCommitRequest> rollbackCommits =
+      Collections.synchronizedList(new ArrayList<>());
+  final List<KvRestoreRequest> restores = Collections.synchronizedList(new ArrayList<>());
+  final List<TargetRequest> deploys = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * Health answers in turn (true healthy, false deadline); empty: {@link #healthyNever} decides.
+   */
+  final java.util.Deque<Boolean> healthAnswers = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+  /** When set, the health gate blocks (heartbeating) until this latch opens or it is cancelled. */
+  volatile java.util.concurrent.CountDownLatch healthHold;
 
   FakeSteps() {
     for (Step step : Step.values()) {
@@ -98,7 +112,8 @@ final class FakeSteps
         "http://marathon:8080",
         null,
         notifiers,
-        900);
+        bakeSeconds,
+        autoRollback);
   }
 
   @Override
@@ -134,6 +149,48 @@ final class FakeSteps
   }
 
   @Override
+  public KvResult restore(KvRestoreRequest request) {
+    restores.add(request);
+    String key = "conveyor/" + request.env() + "/" + request.service() + "/image";
+    String current = kv.get(key);
+    if (request.image().equals(current)) {
+      return new KvResult(key, kv.get(key + "/previous"), false);
+    }
+    if (request.expectedImage() != null && !request.expectedImage().equals(current)) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          key + " holds " + current + ", not " + request.expectedImage(), FailureTypes.CONFLICT);
+    }
+    if (current != null) {
+      kv.put(key + "/previous", current);
+    }
+    kv.put(key, request.image());
+    return new KvResult(key, current, true);
+  }
+
+  @Override
+  public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
+    rollbackCommits.add(request);
+    String path = "marathon/" + request.env() + "/" + request.service() + ".json";
+    String previous =
+        kv.get("conveyor/" + request.env() + "/" + request.service() + "/image/previous");
+    if (configCommits.size() < 2 && previous == null) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "nothing to roll back to", FailureTypes.NOTHING_TO_ROLL_BACK);
+    }
+    String image =
+        previous == null ? "localhost:5000/" + request.service() + "@sha256:old" : previous;
+    configCommits.add(request.env() + "/" + request.service() + "=" + image);
+    return new RollbackCommitResult(
+        "commit-" + configCommits.size(),
+        path,
+        true,
+        "commit-" + (configCommits.size() - 2),
+        image,
+        "0ld" + "0".repeat(37),
+        null);
+  }
+
+  @Override
   public ConfigCommitResult commitAppDefinition(ConfigCommitRequest request) {
     enter(Step.COMMIT);
     String content = request.env() + "/" + request.service() + "=" + request.pinnedImage();
@@ -148,12 +205,33 @@ final class FakeSteps
   @Override
   public TargetDeployment deploy(TargetRequest request) {
     enter(Step.DEPLOY);
+    deploys.add(request);
     return new TargetDeployment("deployment-1", "2026-11-27T00:00:00.000Z", null, false);
   }
 
   @Override
   public HealthReport awaitHealthy(HealthRequest request) {
     enter(Step.HEALTH);
+    java.util.concurrent.CountDownLatch hold = healthHold;
+    if (hold != null) {
+      try {
+        while (!hold.await(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          io.temporal.activity.Activity.getExecutionContext().heartbeat("waiting");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    Boolean answer = healthAnswers.poll();
+    if (answer != null) {
+      if (answer) {
+        return new HealthReport(1, 1, "1/1 healthy");
+      }
+      throw ApplicationFailure.newNonRetryableFailure(
+          "not healthy after 60s: 0/1 healthy; task web.1: GET /health -> 503",
+          FailureTypes.HEALTH_DEADLINE);
+    }
     if (healthyNever) {
       throw ApplicationFailure.newNonRetryableFailure(
           "not healthy after 60s: 0/1 healthy; task web.1: GET /health -> 503",

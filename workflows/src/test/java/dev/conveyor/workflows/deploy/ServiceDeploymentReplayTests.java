@@ -56,6 +56,17 @@ class ServiceDeploymentReplayTests {
     public void skip(GateSkip skip) {}
 
     @Override
+    public void rollback(RollbackRequest request) {}
+
+    @Override
+    public String requestRollback(RollbackRequest request) {
+      return null;
+    }
+
+    @Override
+    public void validateRollback(RollbackRequest request) {}
+
+    @Override
     public void laneGranted(dev.conveyor.workflows.lane.LaneGrant grant) {}
 
     @Override

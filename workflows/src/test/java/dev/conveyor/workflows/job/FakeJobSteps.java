@@ -148,6 +148,18 @@ final class FakeJobSteps
     return new LiveReport(false, 0, 1, null, "0/1 healthy; task 1: GET /health -> 503");
   }
 
+  /** Jobs do not roll back yet: a job workflow must never call this. */
+  @Override
+  public KvResult restore(KvRestoreRequest request) {
+    throw new IllegalStateException("job deployments do not roll back");
+  }
+
+  /** Jobs do not roll back yet: a job workflow must never call this. */
+  @Override
+  public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
+    throw new IllegalStateException("job deployments do not roll back");
+  }
+
   @Override
   public KvResult recordImage(KvRequest request) {
     enter(JobStep.KV, null);

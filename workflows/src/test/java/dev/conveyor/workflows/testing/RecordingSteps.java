@@ -361,6 +361,16 @@ public final class RecordingSteps
   }
 
   @Override
+  public KvResult restore(KvRestoreRequest request) {
+    throw new UnsupportedOperationException("releases do not roll back yet");
+  }
+
+  @Override
+  public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
+    throw new UnsupportedOperationException("releases do not roll back yet");
+  }
+
+  @Override
   public ConfigCommitResult commitAppDefinition(ConfigCommitRequest request) {
     return record(
         request.service(),
