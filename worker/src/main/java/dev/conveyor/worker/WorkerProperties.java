@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDir where the worker keeps config repo clones, source caches and the file KV
  * @param dev whether this worker also runs the in-process Temporal dev server
  * @param devPort the dev server's port
+ * @param test overrides for crash and fault tests only; empty in production
  */
 @ConfigurationProperties("conveyor.worker")
 public record WorkerProperties(
@@ -25,7 +26,8 @@ public record WorkerProperties(
     @DefaultValue Marathon marathon,
     @DefaultValue Git git,
     @DefaultValue Ui ui,
-    @DefaultValue Docker docker) {
+    @DefaultValue Docker docker,
+    @DefaultValue Test test) {
 
   /** Registry credentials for push and the registry API; empty for an open local registry. */
   public record Registry(String username, String password) {}
@@ -53,4 +55,15 @@ public record WorkerProperties(
 
   /** Docker engine for builds and the local target; empty host = DOCKER_HOST or the socket. */
   public record Docker(String host) {}
+
+  /**
+   * Settings that exist for Conveyor's own crash and fault tests, never for production.
+   *
+   * @param heartbeatTimeout when set, every activity the deployment workflow schedules gets this
+   *     heartbeat timeout instead of the workflow's own (none for quick calls, 1 min for build and
+   *     push, 30 s for the health gate), so a SIGKILLed worker's activity is retried within
+   *     seconds. Activities that do not heartbeat must then finish within it, which is why
+   *     production leaves it unset. See {@link ActivityTimeoutOverrides}.
+   */
+  public record Test(Duration heartbeatTimeout) {}
 }

@@ -15,38 +15,26 @@ import com.github.dockerjava.api.model.Ports;
 import dev.conveyor.activities.simulators.ConsulSimulator;
 import dev.conveyor.activities.simulators.MarathonSimulator;
 import dev.conveyor.activities.testing.BusyboxImages;
-import dev.conveyor.activities.testing.DockerRequired;
-import dev.conveyor.activities.testing.RepoFile;
 import dev.conveyor.activities.testing.RequiresDocker;
 import dev.conveyor.activities.testing.SourceRepos;
 import dev.conveyor.activities.testing.TestDocker;
-import dev.conveyor.workflows.TaskQueues;
+import dev.conveyor.worker.testing.DeploymentWorld;
+import dev.conveyor.worker.testing.RunningWorker;
+import dev.conveyor.worker.testing.WebhookSink;
 import dev.conveyor.workflows.WorkflowIds;
-import dev.conveyor.workflows.deploy.DeployRequest;
 import dev.conveyor.workflows.deploy.DeployResult;
-import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
 import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import mockwebserver3.junit5.StartStop;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -71,15 +59,6 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresDocker
 class ServiceDeploymentEndToEndTests {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String REGISTRY = DockerRequired.registry() + "/conveyor-test";
-  private static final String REQUESTED_BY = "e2e-test";
-  private static final String MANIFEST_TYPES =
-      String.join(
-          ", ",
-          "application/vnd.docker.distribution.manifest.v2+json",
-          "application/vnd.docker.distribution.manifest.list.v2+json",
-          "application/vnd.oci.image.manifest.v1+json",
-          "application/vnd.oci.image.index.v1+json");
 
   @TempDir static Path dataDir;
 
@@ -87,15 +66,13 @@ class ServiceDeploymentEndToEndTests {
 
   @TempDir Path repos;
 
-  @StartStop private final MockWebServer sink = new MockWebServer();
-
-  private final String service = TestDocker.uniqueName("e2e");
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
-  private final List<DeployResult> deployed = new ArrayList<>();
-  private final List<String> tags = new ArrayList<>();
+  private DeploymentWorld world;
+  private String service;
   private MarathonSimulator marathon;
   private ConsulSimulator consul;
+  private WebhookSink sink;
   private DockerClient docker;
   private Path sourceRepo;
   private Path configRepo;
@@ -117,44 +94,25 @@ class ServiceDeploymentEndToEndTests {
     docker = TestDocker.client();
     // Deployments that take a moment and tasks that turn healthy a little later, so the health
     // gate really waits for Marathon.
-    marathon =
-        MarathonSimulator.start()
+    world =
+        DeploymentWorld.builder(repos, "e2e")
+            .context(BusyboxImages.context().withVersion("v1"))
             .deploymentDuration(Duration.ofMillis(1500))
-            .tasksHealthyAfter(Duration.ofSeconds(1));
-    consul = ConsulSimulator.start();
-    sink.setDispatcher(
-        new Dispatcher() {
-          @Override
-          public MockResponse dispatch(RecordedRequest request) {
-            return new MockResponse.Builder().code(200).body("{\"ok\":true}").build();
-          }
-        });
-    sourceRepo =
-        SourceRepos.bareWithCommit(
-                repos.resolve(service + ".git"), BusyboxImages.context().withVersion("v1").files())
-            .path();
-    configRepo =
-        SourceRepos.bareWithCommit(
-                repos.resolve("config.git"),
-                Map.of(
-                    "conveyor.yaml",
-                    RepoFile.text(conveyorYaml()),
-                    "marathon/" + service + ".json",
-                    RepoFile.text(appTemplate())))
-            .path();
+            .tasksHealthyAfter(Duration.ofSeconds(1))
+            .build();
+    service = world.service();
+    marathon = world.marathon();
+    consul = world.consul();
+    sink = world.sink();
+    sourceRepo = world.sourceRepo();
+    configRepo = world.configRepo();
   }
 
   @AfterEach
   void removeWhatTheTestMade() {
     try {
-      TestDocker.removeContainers(docker, "dev.conveyor.service", service);
-      tags.forEach(tag -> TestDocker.removeImage(docker, tag));
-      for (DeployResult result : deployed) {
-        TestDocker.deleteFromRegistry("conveyor-test/" + service, result.digest());
-      }
+      world.close();
     } finally {
-      marathon.close();
-      consul.close();
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
       try {
@@ -168,8 +126,8 @@ class ServiceDeploymentEndToEndTests {
   @Test
   @Timeout(120)
   void commitGoesThroughAllEightStepsToMarathon() throws Exception {
-    String commit = git(sourceRepo, "rev-parse", "main").strip();
-    String repository = REGISTRY + "/" + service;
+    String commit = world.head();
+    String repository = world.imageRepository();
 
     DeployResult result = deploy("prod", commit);
 
@@ -191,7 +149,7 @@ class ServiceDeploymentEndToEndTests {
     assertThat(result.workflowId()).isEqualTo(WorkflowIds.deployment("prod", service, commit));
 
     // push: the registry's digest for the tag is the one every later step used
-    assertThat(registryDigest("conveyor-test/" + service, commit)).contains(result.digest());
+    assertThat(world.registryDigest(commit)).contains(result.digest());
 
     // kv: Consul holds the pinned image and the commit
     assertThat(consul.value("conveyor/prod/" + service + "/image")).contains(pinned);
@@ -212,7 +170,7 @@ class ServiceDeploymentEndToEndTests {
         .contains("Conveyor-Workflow-Id: " + result.workflowId())
         .contains("Conveyor-Commit: " + commit)
         .contains("Conveyor-Image: " + pinned)
-        .contains("Conveyor-Requested-By: " + REQUESTED_BY);
+        .contains("Conveyor-Requested-By: " + DeploymentWorld.REQUESTED_BY);
     git(configRepo, "fsck", "--strict");
 
     // deploy: Marathon got one PUT with the committed definition
@@ -225,26 +183,24 @@ class ServiceDeploymentEndToEndTests {
     assertThat(result.appVersion()).isNotBlank();
 
     // notify: exactly one notification, with the idempotency key
-    assertThat(sink.getRequestCount()).isEqualTo(1);
-    RecordedRequest notification = sink.takeRequest(1, TimeUnit.SECONDS);
-    assertThat(notification).isNotNull();
-    assertThat(notification.getUrl().encodedPath()).isEqualTo("/hooks/deployments");
-    assertThat(notification.getHeaders().get("Idempotency-Key"))
-        .isEqualTo(result.workflowId() + "/succeeded/0");
-    JsonNode body = JSON.readTree(notification.getBody().utf8());
+    assertThat(sink.deliveries()).hasSize(1);
+    WebhookSink.Delivery notification = sink.deliveries().get(0);
+    assertThat(notification.path()).isEqualTo("/hooks/deployments");
+    assertThat(notification.idempotencyKey()).isEqualTo(result.workflowId() + "/succeeded/0");
+    JsonNode body = JSON.readTree(notification.body());
     assertThat(body.path("outcome").asText()).isEqualTo("SUCCEEDED");
     assertThat(body.path("service").asText()).isEqualTo(service);
     assertThat(body.path("env").asText()).isEqualTo("prod");
     assertThat(body.path("commit").asText()).isEqualTo(commit);
     assertThat(body.path("image").asText()).isEqualTo(pinned);
     assertThat(body.path("digest").asText()).isEqualTo(result.digest());
-    assertThat(body.path("requestedBy").asText()).isEqualTo(REQUESTED_BY);
+    assertThat(body.path("requestedBy").asText()).isEqualTo(DeploymentWorld.REQUESTED_BY);
   }
 
   @Test
   @Timeout(120)
   void dockerTargetServesTheCommitAndReplacesItStartFirst() throws Exception {
-    String first = git(sourceRepo, "rev-parse", "main").strip();
+    String first = world.head();
 
     DeployResult v1 = deploy("qa", first);
 
@@ -306,97 +262,20 @@ class ServiceDeploymentEndToEndTests {
         .containsExactly("conveyor-qa-" + service + "-1");
 
     // one notification per deployment, each with its own key
-    assertThat(sink.getRequestCount()).isEqualTo(2);
-    assertThat(sink.takeRequest(1, TimeUnit.SECONDS).getHeaders().get("Idempotency-Key"))
-        .isEqualTo(v1.workflowId() + "/succeeded/0");
-    assertThat(sink.takeRequest(1, TimeUnit.SECONDS).getHeaders().get("Idempotency-Key"))
-        .isEqualTo(v2.workflowId() + "/succeeded/0");
+    assertThat(sink.deliveries())
+        .extracting(WebhookSink.Delivery::idempotencyKey)
+        .containsExactly(v1.workflowId() + "/succeeded/0", v2.workflowId() + "/succeeded/0");
   }
 
   /** Starts the deployment as the starter does and waits for its result. */
   private DeployResult deploy(String env, String commit) {
-    String id = WorkflowIds.deployment(env, service, commit);
-    tags.add(REGISTRY + "/" + service + ":" + commit);
-    WorkflowClient client = worker.client();
-    ServiceDeploymentWorkflow workflow =
-        client.newWorkflowStub(
-            ServiceDeploymentWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(id)
-                .setTaskQueue(TaskQueues.CONTROL)
-                .setWorkflowExecutionTimeout(Duration.ofSeconds(100))
-                .build());
-    WorkflowClient.start(
-        workflow::deploy,
-        new DeployRequest(configRepo.toString(), env, service, commit, REQUESTED_BY, false));
-    DeployResult result = WorkflowStub.fromTyped(workflow).getResult(DeployResult.class);
-    deployed.add(result);
-    return result;
+    return world
+        .start(worker.client(), env, commit, Duration.ofSeconds(100))
+        .getResult(DeployResult.class);
   }
 
   private static Tuple stepDone(Step step) {
     return Tuple.tuple(step, StepState.DONE);
-  }
-
-  private String conveyorYaml() {
-    return String.join(
-        "\n",
-        "version: 1",
-        "registry: " + REGISTRY,
-        "environments:",
-        "  qa:",
-        "    target: docker",
-        "  prod:",
-        "    target: marathon",
-        "    marathon: { url: \"" + marathon.url() + "\" }",
-        "    consul: { url: \"" + consul.url() + "\" }",
-        "services:",
-        "  " + service + ":",
-        "    repo: ../" + service + ".git",
-        "    app: marathon/" + service + ".json",
-        "    health: { path: "
-            + BusyboxImages.HEALTH_PATH
-            + ", port: "
-            + BusyboxImages.HTTP_PORT
-            + ", timeout: 45s }",
-        "notify:",
-        "  - { type: webhook, url: \"" + sink.url("/hooks/deployments") + "\" }",
-        "");
-  }
-
-  private String appTemplate() {
-    return """
-        {
-          "id": "/%s",
-          "instances": 1,
-          "cpus": 0.1,
-          "mem": 32,
-          "container": {
-            "type": "DOCKER",
-            "docker": {
-              "image": "",
-              "network": "BRIDGE",
-              "portMappings": [ { "containerPort": %d, "hostPort": 0, "protocol": "tcp" } ]
-            }
-          },
-          "healthChecks": [ { "protocol": "HTTP", "path": "%s", "portIndex": 0 } ]
-        }
-        """
-        .formatted(service, BusyboxImages.HTTP_PORT, BusyboxImages.HEALTH_PATH);
-  }
-
-  /** {@code Docker-Content-Digest} of {@code HEAD /v2/<name>/manifests/<tag>}. */
-  private Optional<String> registryDigest(String name, String tag) throws IOException {
-    Request head =
-        new Request.Builder()
-            .url("http://" + DockerRequired.registry() + "/v2/" + name + "/manifests/" + tag)
-            .head()
-            .header("Accept", MANIFEST_TYPES)
-            .build();
-    try (Response response = http.newCall(head).execute()) {
-      assertThat(response.code()).isEqualTo(200);
-      return Optional.ofNullable(response.header("Docker-Content-Digest"));
-    }
   }
 
   private List<Container> containers() {
