@@ -109,7 +109,13 @@ public final class HttpFaultProxy implements AutoCloseable {
 
   /** The next {@code times} requests matching {@code which} are answered {@code status}. */
   public HttpFaultProxy answer(Predicate<Seen> which, int times, int status, String body) {
-    rules.add(new Rule(which, times, Action.answer(status, body)));
+    return answer(which, times, status, body, Headers.of());
+  }
+
+  /** The same, with extra response headers (e.g. a {@code WWW-Authenticate} challenge). */
+  public HttpFaultProxy answer(
+      Predicate<Seen> which, int times, int status, String body, Headers headers) {
+    rules.add(new Rule(which, times, Action.answer(status, body, headers)));
     return this;
   }
 
@@ -122,6 +128,12 @@ public final class HttpFaultProxy implements AutoCloseable {
   /** The next {@code times} matching requests are forwarded, and the answer comes after delay. */
   public HttpFaultProxy delay(Predicate<Seen> which, int times, Duration delay) {
     rules.add(new Rule(which, times, Action.delay(delay)));
+    return this;
+  }
+
+  /** Runs {@code action} just before the first matching request is forwarded. */
+  public HttpFaultProxy beforeForwarding(Predicate<Seen> which, Runnable action) {
+    rules.add(new Rule(which, 1, Action.run(action)));
     return this;
   }
 
@@ -187,15 +199,20 @@ public final class HttpFaultProxy implements AutoCloseable {
     }
     if (action != null && action.status > 0) {
       record(probe, Integer.toString(action.status));
-      return new MockResponse.Builder()
-          .code(action.status)
-          .setHeader("Content-Type", "application/json")
-          .body(action.body)
-          .build();
+      MockResponse.Builder answer =
+          new MockResponse.Builder()
+              .code(action.status)
+              .setHeader("Content-Type", "application/json")
+              .body(action.body);
+      action.headers.forEach(h -> answer.setHeader(h.getFirst(), h.getSecond()));
+      return answer.build();
     }
     if (action != null && action.before) {
       record(probe, "held");
       action.hold.pause();
+    }
+    if (action != null && action.run != null) {
+      action.run.run();
     }
     MockResponse.Builder answer;
     try {
@@ -211,7 +228,7 @@ public final class HttpFaultProxy implements AutoCloseable {
       record(probe, "delayed " + action.delay.toMillis() + " ms");
       answer.headersDelay(action.delay.toMillis(), TimeUnit.MILLISECONDS);
     } else if (action == null || !action.before) {
-      record(probe, "forwarded");
+      record(probe, action != null && action.run != null ? "forwarded after action" : "forwarded");
     }
     return answer.build();
   }
@@ -282,36 +299,47 @@ public final class HttpFaultProxy implements AutoCloseable {
   }
 
   private static final class Action {
-    static final Action DROP = new Action(0, null, null, null, false);
+    static final Action DROP = new Action(0, null, null, null, false, null);
+
+    Headers headers = Headers.of();
 
     final int status;
     final String body;
     final Duration delay;
     final Hold hold;
     final boolean before;
+    final Runnable run;
 
-    private Action(int status, String body, Duration delay, Hold hold, boolean before) {
+    private Action(
+        int status, String body, Duration delay, Hold hold, boolean before, Runnable run) {
       this.status = status;
       this.body = body;
       this.delay = delay;
       this.hold = hold;
       this.before = before;
+      this.run = run;
     }
 
-    static Action answer(int status, String body) {
-      return new Action(status, body == null ? "" : body, null, null, false);
+    static Action answer(int status, String body, Headers headers) {
+      Action action = new Action(status, body == null ? "" : body, null, null, false, null);
+      action.headers = headers;
+      return action;
     }
 
     static Action delay(Duration delay) {
-      return new Action(0, null, delay, null, false);
+      return new Action(0, null, delay, null, false, null);
     }
 
     static Action holdBefore(Hold hold) {
-      return new Action(0, null, null, hold, true);
+      return new Action(0, null, null, hold, true, null);
     }
 
     static Action holdAfter(Hold hold) {
-      return new Action(0, null, null, hold, false);
+      return new Action(0, null, null, hold, false, null);
+    }
+
+    static Action run(Runnable action) {
+      return new Action(0, null, null, null, false, action);
     }
   }
 }
