@@ -143,7 +143,12 @@ class KillSuiteTests {
     timings.put(
         "all " + scenarios.size() + " points in flight", Duration.between(wave, Instant.now()));
     for (Scenario s : scenarios.values()) {
-      s.atKill = inFlight(s);
+      s.atKill =
+          inFlight(s)
+              + String.format(
+                  Locale.ROOT,
+                  " (held %.1f s)",
+                  Duration.between(s.reachedAt, Instant.now()).toMillis() / 1000.0);
     }
 
     first.kill();
@@ -399,8 +404,13 @@ class KillSuiteTests {
     }
     long deadline = System.nanoTime() + TO_REACH_POINTS.toNanos();
     while (true) {
+      for (Scenario s : batch) {
+        if (s.reachedAt == null && s.reached.getAsBoolean()) {
+          s.reachedAt = Instant.now();
+        }
+      }
       List<KillPoint> waiting =
-          batch.stream().filter(s -> !s.reached.getAsBoolean()).map(s -> s.point).toList();
+          batch.stream().filter(s -> s.reachedAt == null).map(s -> s.point).toList();
       if (waiting.isEmpty()) {
         return;
       }
@@ -690,6 +700,7 @@ class KillSuiteTests {
     Runnable release = () -> {};
     WorkflowStub stub;
     String atKill;
+    Instant reachedAt;
     DeployResult result;
     Throwable failure;
     Resume resume;
