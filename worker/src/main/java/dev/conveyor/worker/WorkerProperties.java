@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dataDir where the worker keeps config repo clones, source caches and the file KV
  * @param dev whether this worker also runs the in-process Temporal dev server
  * @param devPort the dev server's port
+ * @param codec end-to-end encryption of workflow payloads; off unless a key is set
  * @param test overrides for crash and fault tests only; empty in production
  */
 @ConfigurationProperties("conveyor.worker")
@@ -27,6 +28,7 @@ public record WorkerProperties(
     @DefaultValue Git git,
     @DefaultValue Ui ui,
     @DefaultValue Docker docker,
+    @DefaultValue Codec codec,
     @DefaultValue Test test) {
 
   /** Registry credentials for push and the registry API; empty for an open local registry. */
@@ -55,6 +57,28 @@ public record WorkerProperties(
 
   /** Docker engine for builds and the local target; empty host = DOCKER_HOST or the socket. */
   public record Docker(String host) {}
+
+  /**
+   * Payload encryption (AES-GCM) of everything the workflows put into Temporal: inputs, results,
+   * heartbeat details, query answers, failure messages. Every worker and client of the namespace
+   * needs the same key. See {@link PayloadEncryption}.
+   *
+   * @param key base64 of a 16, 24 or 32 byte AES key (a secret: set {@code
+   *     CONVEYOR_WORKER_CODEC_KEY}); unset: payloads are not encrypted
+   * @param keyId written into each payload's metadata, so a payload encrypted under another key is
+   *     refused with a clear message instead of garbage
+   */
+  public record Codec(String key, @DefaultValue("default") String keyId) {
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+      return "Codec[key="
+          + (key == null || key.isBlank() ? "none" : "***")
+          + ", keyId="
+          + keyId
+          + "]";
+    }
+  }
 
   /**
    * Settings that exist for Conveyor's own crash and fault tests, never for production.
