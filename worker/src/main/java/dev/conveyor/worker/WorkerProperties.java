@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param controlQueue concurrency of this process's worker on the control queue
  * @param health what {@code /actuator/health} checks besides Temporal and Docker
  * @param temporal connection settings the Temporal starter has no property for
+ * @param codec end-to-end encryption of workflow payloads; off unless a key is set
+ * @param test overrides for crash and fault tests only; empty in production
  */
 @ConfigurationProperties("conveyor.worker")
 public record WorkerProperties(
@@ -38,7 +40,9 @@ public record WorkerProperties(
     @DefaultValue BuildQueue buildQueue,
     @DefaultValue ControlQueue controlQueue,
     @DefaultValue Health health,
-    @DefaultValue Temporal temporal) {
+    @DefaultValue Temporal temporal,
+    @DefaultValue Codec codec,
+    @DefaultValue Test test) {
 
   /** Registry credentials for push and the registry API; empty for an open local registry. */
   public record Registry(String username, String password) {}
@@ -120,4 +124,37 @@ public record WorkerProperties(
    *     certificate, for a self-hosted cluster with a private CA; unset means the JVM's trust store
    */
   public record Temporal(Path serverCaFile) {}
+
+  /**
+   * Payload encryption (AES-GCM) of everything the workflows put into Temporal: inputs, results,
+   * heartbeat details, query answers, failure messages. Every worker and client of the namespace
+   * needs the same key. See {@link PayloadEncryption}.
+   *
+   * @param key base64 of a 16, 24 or 32 byte AES key (a secret: set {@code
+   *     CONVEYOR_WORKER_CODEC_KEY}); unset: payloads are not encrypted
+   * @param keyId written into each payload's metadata, so a payload encrypted under another key is
+   *     refused with a clear message instead of garbage
+   */
+  public record Codec(String key, @DefaultValue("default") String keyId) {
+    /** Never prints the key. */
+    @Override
+    public String toString() {
+      return "Codec[key="
+          + (key == null || key.isBlank() ? "none" : "***")
+          + ", keyId="
+          + keyId
+          + "]";
+    }
+  }
+
+  /**
+   * Settings that exist for Conveyor's own crash and fault tests, never for production.
+   *
+   * @param heartbeatTimeout when set, every activity the deployment workflow schedules gets this
+   *     heartbeat timeout instead of the workflow's own (none for quick calls, 1 min for build and
+   *     push, 30 s for the health gate), so a SIGKILLed worker's activity is retried within
+   *     seconds. Activities that do not heartbeat must then finish within it, which is why
+   *     production leaves it unset. See {@link ActivityTimeoutOverrides}.
+   */
+  public record Test(Duration heartbeatTimeout) {}
 }

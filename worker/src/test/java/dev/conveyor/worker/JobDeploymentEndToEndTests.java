@@ -15,6 +15,7 @@ import dev.conveyor.activities.testing.RepoFile;
 import dev.conveyor.activities.testing.RequiresDocker;
 import dev.conveyor.activities.testing.SourceRepos;
 import dev.conveyor.activities.testing.TestDocker;
+import dev.conveyor.worker.testing.RunningWorker;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.StepState;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.conveyor.activities.testing.RepoFile;
 import dev.conveyor.activities.testing.SourceRepos;
+import dev.conveyor.worker.testing.RunningWorker;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.DeployRequest;

@@ -243,7 +243,13 @@ public final class BuildActivitiesImpl implements BuildActivities, AutoCloseable
       throw buildFailure(what, call.failure());
     }
     if (buildError.get() != null) {
-      throw buildFailed(what + " failed: " + buildError.get() + lastLines(progress.recentLines()));
+      String message = what + " failed: " + buildError.get() + lastLines(progress.recentLines());
+      if (isEngineFault(buildError.get())) {
+        // The engine lost an image or layer of its own mid-build (e.g. a concurrent prune):
+        // not the Dockerfile's fault, and another try rebuilds from what is left.
+        throw new IllegalStateException(message);
+      }
+      throw buildFailed(message);
     }
     try {
       return docker.inspectImageCmd(image.toString()).exec().getId();
@@ -401,6 +407,18 @@ public final class BuildActivitiesImpl implements BuildActivities, AutoCloseable
 
   private static int statusOf(Throwable failure) {
     return failure instanceof DockerException docker ? docker.getHttpStatus() : 0;
+  }
+
+  /**
+   * Whether an error in the build stream comes from the engine's own image store rather than from
+   * the Dockerfile: a cached image or layer that vanished while the build used it.
+   */
+  static boolean isEngineFault(String error) {
+    String lower = error.toLowerCase(Locale.ROOT);
+    return lower.startsWith("failed to get digest ")
+        || lower.contains("layer does not exist")
+        || lower.contains("no such image: sha256:")
+        || lower.contains("unknown parent image id");
   }
 
   /** The engine's own words: docker-java wraps them as {@code Status 400: {"message":"…"}}. */

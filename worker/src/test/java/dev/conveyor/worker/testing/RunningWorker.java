@@ -1,5 +1,6 @@
-package dev.conveyor.worker;
+package dev.conveyor.worker.testing;
 
+import dev.conveyor.worker.WorkerApplication;
 import io.temporal.client.WorkflowClient;
 import io.temporal.testserver.TestServer;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <p>Started by hand rather than through {@code @SpringBootTest}, so that {@link #close} stops the
  * workers before the server they poll, and no cached test context keeps polling afterwards.
  */
-final class RunningWorker implements AutoCloseable {
+public final class RunningWorker implements AutoCloseable {
   private final TestServer.PortBoundTestServer server;
   private final ConfigurableApplicationContext context;
   private final String target;
@@ -35,7 +36,7 @@ final class RunningWorker implements AutoCloseable {
   }
 
   /** Starts a test server and the worker application; extra args are Spring properties. */
-  static RunningWorker start(Path dataDir, String... properties) {
+  public static RunningWorker start(Path dataDir, String... properties) {
     int port = freePort();
     String target = "127.0.0.1:" + port;
     TestServer.PortBoundTestServer server = TestServer.createPortBoundServer(port);
@@ -56,7 +57,7 @@ final class RunningWorker implements AutoCloseable {
   }
 
   /** A port nothing listens on right now (the OS's choice for a socket just closed). */
-  static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -65,20 +66,20 @@ final class RunningWorker implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:<port>} of the test server. */
-  String target() {
+  public String target() {
     return target;
   }
 
   /** The worker's own client (the starter's bean), connected to the test server. */
-  WorkflowClient client() {
+  public WorkflowClient client() {
     return context.getBean(WorkflowClient.class);
   }
 
-  <T> T bean(Class<T> type) {
+  public <T> T bean(Class<T> type) {
     return context.getBean(type);
   }
 
-  <T> T bean(String name, Class<T> type) {
+  public <T> T bean(String name, Class<T> type) {
     return context.getBean(name, type);
   }
 
