@@ -19,6 +19,8 @@ import dev.conveyor.activities.notify.NotifyActivitiesImpl;
 import dev.conveyor.activities.notify.NotifySettings;
 import dev.conveyor.activities.registry.RegistryCredentials;
 import dev.conveyor.activities.registry.RegistrySettings;
+import dev.conveyor.activities.release.ReleasePlanActivitiesImpl;
+import dev.conveyor.activities.release.TargetHealthActivitiesImpl;
 import dev.conveyor.activities.resolve.ResolveActivitiesImpl;
 import dev.conveyor.activities.target.AppDefinitionSource;
 import dev.conveyor.activities.target.DeployActivitiesImpl;
@@ -153,6 +155,19 @@ class ActivitiesConfiguration {
             properties.ui().baseUrl(),
             properties.ui().namespace(),
             NotifySettings.DEFAULT_TIMEOUT));
+  }
+
+  @Bean
+  ReleasePlanActivitiesImpl releasePlanActivities(
+      WorkerProperties properties, GitOpsSettings settings) {
+    return new ReleasePlanActivitiesImpl(
+        settings, BuildSettings.defaults(properties.dataDir()).gitTimeout());
+  }
+
+  @Bean
+  TargetHealthActivitiesImpl targetHealthActivities(
+      DockerTarget docker, MarathonTarget marathon, GitOpsSettings settings) {
+    return new TargetHealthActivitiesImpl(settings, List.of(docker, marathon));
   }
 
   /** The deploy step reads the definition the commit step wrote, at that exact commit. */

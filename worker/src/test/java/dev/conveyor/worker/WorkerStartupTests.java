@@ -15,6 +15,7 @@ import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
+import dev.conveyor.workflows.release.StackReleaseWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -77,14 +78,17 @@ class WorkerStartupTests {
     RegisteredInfo control = registered.get(TaskQueues.CONTROL);
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(ServiceLaneWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(2);
+    assertThat(control.isWorkflowRegistered(StackReleaseWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(3);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "releasePlanActivities",
+            "targetHealthActivities");
     assertThat(activityTypes(control))
         .containsExactlyInAnyOrder(
             "Resolve",
@@ -93,7 +97,9 @@ class WorkerStartupTests {
             "Deploy",
             "AwaitHealthy",
             "Finish",
-            "Send");
+            "Send",
+            "Plan",
+            "CheckLive");
 
     RegisteredInfo build = registered.get(TaskQueues.BUILD);
     assertThat(build.getRegisteredWorkflowInfo()).isEmpty();

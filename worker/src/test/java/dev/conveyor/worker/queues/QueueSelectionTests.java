@@ -42,14 +42,17 @@ class QueueSelectionTests {
         .containsExactly(TaskQueues.CONTROL);
     assertThat(workers.get(0).getWorkflowClasses())
         .extracting(Class::getSimpleName)
-        .containsExactly("ServiceDeploymentWorkflowImpl", "ServiceLaneWorkflowImpl");
+        .containsExactly(
+            "ServiceDeploymentWorkflowImpl", "ServiceLaneWorkflowImpl", "StackReleaseWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
             "kvActivities",
             "gitOpsActivities",
             "deployActivities",
-            "notifyActivities");
+            "notifyActivities",
+            "releasePlanActivities",
+            "targetHealthActivities");
   }
 
   @Test
