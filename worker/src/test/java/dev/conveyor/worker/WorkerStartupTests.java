@@ -15,6 +15,7 @@ import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
+import dev.conveyor.workflows.promotion.PromotionWorkflowImpl;
 import dev.conveyor.workflows.release.StackReleaseWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
@@ -79,7 +80,8 @@ class WorkerStartupTests {
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(ServiceLaneWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(StackReleaseWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(3);
+    assertThat(control.isWorkflowRegistered(PromotionWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(4);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
@@ -88,7 +90,8 @@ class WorkerStartupTests {
             "deployActivities",
             "notifyActivities",
             "releasePlanActivities",
-            "targetHealthActivities");
+            "targetHealthActivities",
+            "promotionActivities");
     assertThat(activityTypes(control))
         .containsExactlyInAnyOrder(
             "Resolve",
@@ -99,7 +102,8 @@ class WorkerStartupTests {
             "Finish",
             "Send",
             "Plan",
-            "CheckLive");
+            "CheckLive",
+            "ReadLive");
 
     RegisteredInfo build = registered.get(TaskQueues.BUILD);
     assertThat(build.getRegisteredWorkflowInfo()).isEmpty();

@@ -43,7 +43,10 @@ class QueueSelectionTests {
     assertThat(workers.get(0).getWorkflowClasses())
         .extracting(Class::getSimpleName)
         .containsExactly(
-            "ServiceDeploymentWorkflowImpl", "ServiceLaneWorkflowImpl", "StackReleaseWorkflowImpl");
+            "ServiceDeploymentWorkflowImpl",
+            "ServiceLaneWorkflowImpl",
+            "StackReleaseWorkflowImpl",
+            "PromotionWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
@@ -52,7 +55,8 @@ class QueueSelectionTests {
             "deployActivities",
             "notifyActivities",
             "releasePlanActivities",
-            "targetHealthActivities");
+            "targetHealthActivities",
+            "promotionActivities");
   }
 
   @Test
