@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
       HookCommand.class,
       WebhookCommand.class,
       CommandLine.HelpCommand.class,
-      ReleaseCommand.class
+      ReleaseCommand.class,
+      PromoteCommand.class,
+      ApprovalCommands.ApproveCommand.class,
+      ApprovalCommands.RejectCommand.class
     },
     footer = {
       "",
