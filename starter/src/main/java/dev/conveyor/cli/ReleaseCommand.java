@@ -1,14 +1,19 @@
 package dev.conveyor.cli;
 
+import dev.conveyor.workflows.deploy.DeployStatus;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.release.ReleaseRequest;
 import dev.conveyor.workflows.release.ReleaseResult;
 import dev.conveyor.workflows.release.ReleaseStatus;
+import dev.conveyor.workflows.release.ServiceRelease;
+import dev.conveyor.workflows.release.ServiceState;
 import dev.conveyor.workflows.release.StackReleaseWorkflow;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowQueryException;
 import io.temporal.failure.TemporalFailure;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -126,9 +131,9 @@ final class ReleaseCommand implements Callable<Integer> {
       try {
         ReleaseStatus status = release.status();
         if (status != null) {
-          view.render(status, System.currentTimeMillis());
+          view.render(status, System.currentTimeMillis(), s -> currentStep(client, s));
         }
-      } catch (WorkflowQueryException | StatusRuntimeException noAnswer) {
+      } catch (WorkflowException | StatusRuntimeException noAnswer) {
         // no worker answered this time; the next poll asks again
       }
       if (execution != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
@@ -140,6 +145,29 @@ final class ReleaseCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         return ConveyorCli.FAILED;
       }
+    }
+  }
+
+  /** The step the service's deployment runs now, from its own status query; null if unknown. */
+  static String currentStep(WorkflowClient client, ServiceRelease service) {
+    if (service.workflowId() == null
+        || (service.state() != ServiceState.BUILDING
+            && service.state() != ServiceState.DEPLOYING)) {
+      return null;
+    }
+    try {
+      DeployStatus status =
+          client.newWorkflowStub(ServiceDeploymentWorkflow.class, service.workflowId()).status();
+      if (status.waitingFor() != null) {
+        return null;
+      }
+      return status.steps().stream()
+          .filter(step -> step.state() == StepState.RUNNING)
+          .map(step -> step.step().label())
+          .findFirst()
+          .orElse(null);
+    } catch (WorkflowException | StatusRuntimeException noAnswer) {
+      return null;
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The live view of {@code release --wait}: one line per service with its state (or current step),
@@ -34,8 +35,20 @@ final class ReleaseView {
 
   /** Shows {@code status} as seen at {@code now} (epoch millis). */
   void render(ReleaseStatus status, long now) {
-    List<String> lines = new ArrayList<>();
+    render(status, now, service -> null);
+  }
+
+  /**
+   * As {@link #render(ReleaseStatus, long)}, with the step each service's deployment runs right now
+   * ({@code currentStep} answers null when it does not know).
+   */
+  void render(ReleaseStatus status, long now, Function<ServiceRelease, String> currentStep) {
+    List<ServiceRelease> services = new ArrayList<>();
     for (ServiceRelease service : status.services()) {
+      services.add(withStep(service, currentStep.apply(service)));
+    }
+    List<String> lines = new ArrayList<>();
+    for (ServiceRelease service : services) {
       lines.add(line(service, now));
     }
     if (inPlace) {
@@ -49,7 +62,7 @@ final class ReleaseView {
       out.print(frame);
       drawnLines = lines.size();
     } else {
-      for (ServiceRelease service : status.services()) {
+      for (ServiceRelease service : services) {
         String key = what(service);
         if (!key.equals(lastShown.put(service.service(), key))) {
           out.println(line(service, now));
@@ -60,6 +73,36 @@ final class ReleaseView {
   }
 
   /** {@code api DEPLOYING 12.3s step health} */
+  /** The service with {@code step} in front of its detail while it builds or deploys. */
+  private static ServiceRelease withStep(ServiceRelease service, String step) {
+    if (step == null
+        || (service.state() != ServiceState.BUILDING
+            && service.state() != ServiceState.DEPLOYING)) {
+      return service;
+    }
+    String detail = service.detail() == null ? "" : service.detail().strip();
+    String shown =
+        detail.isEmpty() || detail.equals("building")
+            ? "step " + step
+            : "step " + step + "; " + detail;
+    return new ServiceRelease(
+        service.service(),
+        service.commit(),
+        service.dependsOn(),
+        service.checkedOnTarget(),
+        service.state(),
+        shown,
+        service.workflowId(),
+        service.image(),
+        service.digest(),
+        service.configCommit(),
+        service.startedAt(),
+        service.builtAt(),
+        service.deployStartedAt(),
+        service.endedAt(),
+        service.steps());
+  }
+
   static String line(ServiceRelease service, long now) {
     long from = service.startedAt();
     long to = service.state().ended() && service.endedAt() > 0 ? service.endedAt() : now;

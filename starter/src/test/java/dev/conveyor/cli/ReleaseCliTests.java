@@ -182,4 +182,22 @@ class ReleaseCliTests {
             "\r\u001b[2K  accounts         BUILDING      1.0s\n"
                 + "\u001b[1A\r\u001b[2K  accounts         DEPLOYING     2.0s\n");
   }
+
+  @Test
+  void theViewShowsTheStepADeploymentRunsNow() {
+    StringWriter text = new StringWriter();
+    ReleaseView view = new ReleaseView(new PrintWriter(text), false);
+
+    view.render(
+        status(
+            service("accounts", ServiceState.DEPLOYING, "", 1_000),
+            service("billing", ServiceState.WAITING, "waiting for accounts", 1_000)),
+        3_000,
+        s -> s.service().equals("accounts") ? "health" : "build");
+
+    assertThat(text.toString().lines())
+        .containsExactly(
+            "  accounts         DEPLOYING     2.0s  step health",
+            "  billing          WAITING       2.0s  waiting for accounts");
+  }
 }
