@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HookCommand.class,
       WebhookCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      ReleaseCommand.class,
+      PromoteCommand.class,
+      ApprovalCommands.ApproveCommand.class,
+      ApprovalCommands.RejectCommand.class
     },
     footer = {
       "",

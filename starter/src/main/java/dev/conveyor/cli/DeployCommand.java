@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:started (with --wait: deployed and healthy)",
-      "1:with --wait: the deployment failed",
+      "1:with --wait: the deployment failed, or ended SKIPPED or SUPERSEDED (nothing deployed)",
       "2:usage error, or Temporal unreachable"
     })
 final class DeployCommand implements Callable<Integer> {

@@ -28,6 +28,10 @@ final class DeploymentStarter {
     this.client = client;
   }
 
+  WorkflowClient client() {
+    return client;
+  }
+
   /**
    * Starts the deployment, or reports the one that already has its id.
    *

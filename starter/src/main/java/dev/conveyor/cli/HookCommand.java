@@ -103,14 +103,6 @@ final class HookCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       Target wanted = target.target();
-      if (!TriggerStarter.canStart(wanted)) {
-        err.println(
-            "conveyor hook install: --stack "
-                + wanted.name()
-                + ": "
-                + TriggerStarter.STACKS_UNAVAILABLE);
-        return ConveyorCli.USAGE;
-      }
       BranchMapping mapping;
       try {
         mapping = BranchMapping.parse(branches);
@@ -207,7 +199,18 @@ final class HookCommand implements Runnable {
       }
       Definitions found = loaded.definitions().orElseThrow();
       List<String> problems = new ArrayList<>();
-      if (!found.services().containsKey(target.name())) {
+      if (target.kind() == Target.Kind.STACK) {
+        if (!found.stacks().containsKey(target.name())) {
+          problems.add(
+              "--stack "
+                  + target.name()
+                  + " is not in "
+                  + dir.resolve(Definitions.FILE)
+                  + " (stacks: "
+                  + String.join(", ", found.stacks().keySet())
+                  + ")");
+        }
+      } else if (!found.services().containsKey(target.name())) {
         problems.add(
             "--service "
                 + target.name()

@@ -122,16 +122,7 @@ final class HookRunner {
       if (decision instanceof PushRouter.Ignore ignore) {
         out.println(PREFIX + note + ignore.update().ref() + " ignored (" + ignore.reason() + ")");
       } else if (decision instanceof PushRouter.Start start) {
-        if (TriggerStarter.canStart(start.start().target())) {
-          starts.add(start);
-        } else {
-          out.println(
-              PREFIX
-                  + note
-                  + start.update().ref()
-                  + " not started: "
-                  + TriggerStarter.STACKS_UNAVAILABLE);
-        }
+        starts.add(start);
       }
     }
     return starts;

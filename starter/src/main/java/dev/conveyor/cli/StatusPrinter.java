@@ -1,5 +1,6 @@
 package dev.conveyor.cli;
 
+import dev.conveyor.workflows.deploy.DeployResult;
 import dev.conveyor.workflows.deploy.DeployStatus;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
 import dev.conveyor.workflows.deploy.StepState;
@@ -80,11 +81,21 @@ final class StatusPrinter {
         boolean ok = execution == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
         if (!ok) {
           out.println(workflowId + " " + failureOf(client, workflowId));
-        } else {
-          out.println(workflowId + " succeeded");
+          out.flush();
+          return ConveyorCli.FAILED;
         }
+        DeployResult result =
+            client.newUntypedWorkflowStub(workflowId).getResult(DeployResult.class);
+        String outcome = result.outcome() == null ? DeployResult.SUCCEEDED : result.outcome();
+        out.println(
+            workflowId
+                + " "
+                + outcome
+                + (result.reason() == null || result.reason().isBlank()
+                    ? ""
+                    : ": " + result.reason()));
         out.flush();
-        return ok ? ConveyorCli.OK : ConveyorCli.FAILED;
+        return DeployResult.SUCCEEDED.equals(outcome) ? ConveyorCli.OK : ConveyorCli.FAILED;
       }
       try {
         Thread.sleep(POLL.toMillis());

@@ -1,8 +1,11 @@
 package dev.conveyor.cli;
 
 import dev.conveyor.workflows.deploy.DeployRequest;
+import dev.conveyor.workflows.release.ReleaseRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a {@link PendingStart} into a workflow start: a deployment for a service, a release for a
@@ -10,25 +13,19 @@ import io.grpc.StatusRuntimeException;
  * become available in every trigger by implementing the one branch below.
  */
 final class TriggerStarter {
-  static final String STACKS_UNAVAILABLE =
-      "stack releases are not available yet in this build; map the repository to a service with"
-          + " --service instead";
-
   private final DeploymentStarter deployments;
+  private final ReleaseStarter releases;
 
   TriggerStarter(DeploymentStarter deployments) {
     this.deployments = deployments;
-  }
-
-  /** Whether this build can start the target's kind: triggers refuse to install otherwise. */
-  static boolean canStart(Target target) {
-    return target.kind() == Target.Kind.SERVICE;
+    this.releases = new ReleaseStarter(deployments.client());
   }
 
   /**
-   * Starts it, or reports the workflow that already has its id (see {@link DeploymentStarter}).
+   * Starts it, or reports the workflow that already has its id (see {@link DeploymentStarter}). A
+   * stack starts a release of the whole stack, each service at the head of its repository's default
+   * branch, with release id {@code push-<commit12>}: the same push twice is one release.
    *
-   * @throws UnsupportedOperationException for a stack (see {@link #STACKS_UNAVAILABLE})
    * @throws RuntimeException from the Temporal client when the start did not happen; {@link
    *     #unreachable} tells whether Temporal could not be reached at all
    */
@@ -43,7 +40,19 @@ final class TriggerStarter {
                   start.commit(),
                   start.requestedBy(),
                   false));
-      case STACK -> throw new UnsupportedOperationException(STACKS_UNAVAILABLE);
+      case STACK ->
+          releases.start(
+              ReleaseStarter.pushReleaseId(start.commit()),
+              new ReleaseRequest(
+                  start.definitions(),
+                  start.env(),
+                  start.target().name(),
+                  List.of(),
+                  Map.of(),
+                  start.requestedBy(),
+                  false,
+                  0,
+                  0));
     };
   }
 

@@ -175,8 +175,6 @@ record WebhookConfig(
     String stack = last(settings.get("stack"));
     if ((service == null) == (stack == null)) {
       problems.add(where + ": set exactly one of service and stack");
-    } else if (stack != null) {
-      problems.add(where + " stack: " + TriggerStarter.STACKS_UNAVAILABLE);
     }
     BranchMapping branches = null;
     List<String> specs = settings.getOrDefault("branch", List.of());

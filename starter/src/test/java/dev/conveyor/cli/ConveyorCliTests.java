@@ -80,7 +80,11 @@ class ConveyorCliTests {
         "hook run",
         "hook flush",
         "webhook",
-        "webhook serve"
+        "webhook serve",
+        "release",
+        "promote",
+        "approve",
+        "reject"
       })
   void everyVerbHasHelp(String verb) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));

@@ -315,16 +315,36 @@ class HookTests {
   }
 
   @Test
-  void installWithAStackIsRefusedUntilReleasesExist() throws IOException {
-    Path bare = Git.bareWithClone(dir, "billing");
-
+  void aRepositoryMappedToAStackStartsOneReleaseOfTheStackPerPush() throws IOException {
+    Path bare = Git.bareWithClone(dir, "payments");
+    Path clone = Git.cloneOf(bare);
     ConveyorCliTests.Run run =
         install(bare, temporal.address(), "--stack", "payments", "--branch", "main=qa");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    String commit = Git.ok(clone, "rev-parse", "HEAD").trim();
+
+    String push = Git.ok(clone, "push", "origin", "main");
+
+    String id = WorkflowIds.release("qa", "payments", "push-" + commit.substring(0, 12));
+    assertThat(push).contains("remote: conveyor: refs/heads/main -> " + id + " started");
+    WorkflowExecutionDescription description = temporal.describe(id).orElseThrow();
+    assertThat(description.getWorkflowType()).isEqualTo("StackReleaseWorkflow");
+    assertThat(description.getTaskQueue()).isEqualTo(TaskQueues.CONTROL);
+    assertThat(description.getTypedSearchAttributes().get(SearchAttributes.STACK))
+        .isEqualTo("payments");
+    assertThat(description.getTypedSearchAttributes().get(SearchAttributes.ENV)).isEqualTo("qa");
+  }
+
+  @Test
+  void installWithAnUnknownStackNamesIt() throws IOException {
+    Path bare = Git.bareWithClone(dir, "payments");
+
+    ConveyorCliTests.Run run =
+        install(bare, temporal.address(), "--stack", "shipping", "--branch", "main=qa");
 
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("stack releases are not available yet");
+    assertThat(run.err()).contains("--stack shipping is not in").contains("(stacks: payments)");
     assertThat(Files.exists(bare.resolve("hooks/post-receive"))).isFalse();
-    assertThat(Git.run(bare, "config", "--get-regexp", "^conveyor\\.").output()).isEmpty();
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.conveyor.activities.gitops.GitCredentials;
 import dev.conveyor.activities.gitops.GitOpsActivitiesImpl;
 import dev.conveyor.activities.gitops.GitOpsSettings;
 import dev.conveyor.activities.kv.KvActivitiesImpl;
+import dev.conveyor.activities.kv.KvReader;
 import dev.conveyor.activities.kv.KvSettings;
 import dev.conveyor.activities.marathon.MarathonSettings;
 import dev.conveyor.activities.marathon.MarathonTarget;
@@ -21,6 +22,9 @@ import dev.conveyor.activities.notify.NotifyActivitiesImpl;
 import dev.conveyor.activities.notify.NotifySettings;
 import dev.conveyor.activities.registry.RegistryCredentials;
 import dev.conveyor.activities.registry.RegistrySettings;
+import dev.conveyor.activities.release.PromotionActivitiesImpl;
+import dev.conveyor.activities.release.ReleasePlanActivitiesImpl;
+import dev.conveyor.activities.release.TargetHealthActivitiesImpl;
 import dev.conveyor.activities.resolve.ResolveActivitiesImpl;
 import dev.conveyor.activities.target.AppDefinitionSource;
 import dev.conveyor.activities.target.DeployActivitiesImpl;
@@ -169,6 +173,35 @@ class ActivitiesConfiguration {
             properties.ui().baseUrl(),
             properties.ui().namespace(),
             NotifySettings.DEFAULT_TIMEOUT));
+  }
+
+  @Bean
+  ReleasePlanActivitiesImpl releasePlanActivities(
+      WorkerProperties properties, GitOpsSettings settings) {
+    return new ReleasePlanActivitiesImpl(
+        settings, BuildSettings.defaults(properties.dataDir()).gitTimeout());
+  }
+
+  @Bean
+  TargetHealthActivitiesImpl targetHealthActivities(
+      DockerTarget docker, MarathonTarget marathon, GitOpsSettings settings) {
+    return new TargetHealthActivitiesImpl(settings, List.of(docker, marathon));
+  }
+
+  @Bean
+  PromotionActivitiesImpl promotionActivities(
+      WorkerProperties properties,
+      DockerTarget docker,
+      MarathonTarget marathon,
+      GitOpsSettings settings) {
+    WorkerProperties.Consul consul = properties.consul();
+    KvSettings kv =
+        new KvSettings(
+            properties.dataDir(),
+            consul.token(),
+            consul.timeout(),
+            KvSettings.DEFAULT_CAS_ATTEMPTS);
+    return new PromotionActivitiesImpl(settings, new KvReader(kv), List.of(docker, marathon));
   }
 
   /** The deploy step reads the definition the commit step wrote, at that exact commit. */

@@ -17,6 +17,8 @@ import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
+import dev.conveyor.workflows.promotion.PromotionWorkflowImpl;
+import dev.conveyor.workflows.release.StackReleaseWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -80,7 +82,9 @@ class WorkerStartupTests {
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(ServiceLaneWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(JobDeploymentWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(3);
+    assertThat(control.isWorkflowRegistered(StackReleaseWorkflowImpl.class)).isTrue();
+    assertThat(control.isWorkflowRegistered(PromotionWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(5);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
@@ -88,7 +92,10 @@ class WorkerStartupTests {
             "gitOpsActivities",
             "deployActivities",
             "notifyActivities",
-            "jobActivities");
+            "jobActivities",
+            "releasePlanActivities",
+            "targetHealthActivities",
+            "promotionActivities");
     assertThat(activityTypes(control))
         .containsExactlyInAnyOrder(
             "Resolve",
@@ -101,7 +108,10 @@ class WorkerStartupTests {
             "Send",
             "RegisterJob",
             "VerifyJob",
-            "SmokeRunJob");
+            "SmokeRunJob",
+            "Plan",
+            "CheckLive",
+            "ReadLive");
 
     RegisteredInfo build = registered.get(TaskQueues.BUILD);
     assertThat(build.getRegisteredWorkflowInfo()).isEmpty();

@@ -24,6 +24,14 @@ public final class WorkflowIds {
   }
 
   /**
+   * {@code promote/<stack>/<from>-to-<to>/<promotionId>}: one promotion of a stack's live images
+   * from one environment to another.
+   */
+  public static String promotion(String stack, String from, String to, String promotionId) {
+    return "promote/" + stack + "/" + from + "-to-" + to + "/" + promotionId;
+  }
+
+  /**
    * {@code lane/<env>/<service>}: the long-lived lane that lets one deployment at a time through.
    */
   public static String lane(String env, String service) {

@@ -13,7 +13,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
@@ -24,6 +27,7 @@ import org.eclipse.jgit.api.errors.TransportException;
 import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -35,7 +39,7 @@ import org.eclipse.jgit.transport.RefSpec;
  * <dataDir>/source-cache/} and fetched again only when the commit is not there yet, so a retried
  * build does not clone twice.
  */
-final class SourceRepositories {
+public final class SourceRepositories {
   private static final Pattern URL = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.+");
   private static final Pattern SCP_LIKE = Pattern.compile("^[^/\\\\]+@[^/\\\\]+:.+");
   private static final Pattern USER_INFO = Pattern.compile("(://)[^/@]+@");
@@ -44,7 +48,11 @@ final class SourceRepositories {
   private final Duration timeout;
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
 
-  SourceRepositories(Path cacheDir, Duration timeout) {
+  /**
+   * @param cacheDir where clones of remote repositories are kept ({@code <dataDir>/source-cache})
+   * @param timeout for each network operation
+   */
+  public SourceRepositories(Path cacheDir, Duration timeout) {
     this.cacheDir = cacheDir;
     this.timeout = timeout;
   }
@@ -80,13 +88,57 @@ final class SourceRepositories {
     }
   }
 
+  /**
+   * The full id of {@code revision} in the repository at {@code location}: anything {@code git
+   * rev-parse} resolves (a full or abbreviated id, a branch, a tag), or the head of the default
+   * branch when {@code revision} is null or blank. A remote's branches, tags and default head are
+   * asked of the remote ({@code ls-remote}), so they are current; other revisions are looked up in
+   * the cached clone, fetched when missing. Read-only apart from that cache.
+   *
+   * @return empty when the revision does not resolve
+   * @throws ApplicationFailure {@link FailureTypes#BUILD_FAILED} when the repo does not exist,
+   *     {@link FailureTypes#UNAUTHORIZED} when it refuses access; other transport problems
+   *     propagate as transient errors
+   */
+  public Optional<String> resolveCommit(String location, String revision) {
+    boolean head = revision == null || revision.isBlank();
+    if (!isRemote(location)) {
+      try (Repository repository = local(location)) {
+        RevCommit found = resolve(repository, head ? "HEAD" : revision.trim());
+        return Optional.ofNullable(found).map(RevCommit::name);
+      }
+    }
+    Map<String, Ref> refs;
+    try {
+      refs = Git.lsRemoteRepository().setRemote(location).setTimeout(seconds(timeout)).callAsMap();
+    } catch (GitAPIException e) {
+      throw transportFailure(location, e);
+    }
+    String name = head ? "HEAD" : revision.trim();
+    for (String candidate : List.of(name, "refs/heads/" + name, "refs/tags/" + name)) {
+      Ref ref = refs.get(candidate);
+      if (ref != null) {
+        ObjectId id = ref.getPeeledObjectId() != null ? ref.getPeeledObjectId() : ref.getObjectId();
+        if (id != null) {
+          return Optional.of(id.name());
+        }
+      }
+    }
+    if (head) {
+      return Optional.empty();
+    }
+    try (Repository repository = cached(location, name, line -> {})) {
+      return Optional.ofNullable(resolve(repository, name)).map(RevCommit::name);
+    }
+  }
+
   /** Whether {@code location} names a remote repository rather than a path on this host. */
   static boolean isRemote(String location) {
     return URL.matcher(location).matches() || SCP_LIKE.matcher(location).matches();
   }
 
   /** {@code location} without a password or token embedded in a URL. */
-  static String redact(String location) {
+  public static String redact(String location) {
     return USER_INFO.matcher(location).replaceFirst("$1");
   }
 

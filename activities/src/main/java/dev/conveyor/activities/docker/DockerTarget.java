@@ -22,6 +22,7 @@ import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
 import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
 import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -171,6 +172,49 @@ public final class DockerTarget implements DeployTarget, AutoCloseable {
         1,
         healthy,
         "container " + name + " running, GET " + path + " -> " + outcome);
+  }
+
+  /**
+   * The running containers labelled with the env and service, whoever started them: healthy when
+   * the newest generation runs and answers its health check (older generations still running are
+   * the previous version, kept until a rollout finishes). Unreachable engine: transient.
+   */
+  @Override
+  public LiveReport live(TargetRequest request) {
+    List<Container> all =
+        containers(Map.of(LABEL_ENV, request.env(), LABEL_SERVICE, request.service()));
+    List<Container> running = all.stream().filter(c -> "running".equals(c.getState())).toList();
+    if (running.isEmpty()) {
+      return new LiveReport(
+          false,
+          0,
+          1,
+          null,
+          all.isEmpty()
+              ? "not deployed on " + request.env() + " (no container of " + request.service() + ")"
+              : "no running container of "
+                  + request.service()
+                  + " on "
+                  + request.env()
+                  + " ("
+                  + all.size()
+                  + " stopped)");
+    }
+    Container newest =
+        running.stream()
+            .max(Comparator.comparingInt(c -> generation(c.getLabels(), containerName(c))))
+            .orElseThrow();
+    String name = containerName(newest);
+    HealthSnapshot seen = check(request, new TargetDeployment(name, newest.getId(), null, false));
+    String image = newest.getImage();
+    Map<String, String> labels = newest.getLabels();
+    if (labels != null
+        && labels.get(LABEL_DIGEST) != null
+        && image != null
+        && !image.contains("@")) {
+      image = image + "@" + labels.get(LABEL_DIGEST);
+    }
+    return new LiveReport(seen.done(), seen.healthy(), 1, image, seen.summary());
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
 import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
 import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
@@ -133,6 +134,48 @@ public final class MarathonTarget implements DeployTarget {
       boolean rolling =
           client.deployments().stream().anyMatch(d -> d.id().equals(deployment.deploymentId()));
       return snapshot(app, deployment, rolling);
+    } catch (MarathonException e) {
+      throw translate(e, id);
+    }
+  }
+
+  /**
+   * One {@code GET /v2/apps/{id}?embed=app.tasks}: healthy when {@code tasksHealthy == instances}
+   * (running tasks when the app has no health checks) and no deployment of the app is in progress.
+   * A missing app is "not deployed"; 5xx and connection errors are transient.
+   */
+  @Override
+  public LiveReport live(TargetRequest request) {
+    MarathonClient client = client(request);
+    String id = normalize(request.appId());
+    try {
+      Optional<AppStatus> found = client.app(id);
+      if (found.isEmpty()) {
+        return new LiveReport(
+            false, 0, 0, null, "not deployed on " + request.env() + " (no app " + id + ")");
+      }
+      AppStatus app = found.get();
+      int healthy = app.hasHealthChecks() ? app.tasksHealthy() : app.tasksRunning();
+      int expected = app.instances();
+      List<String> notes = new ArrayList<>();
+      if (!app.deploymentIds().isEmpty()) {
+        notes.add("deployment " + app.deploymentIds().get(0) + " in progress");
+      }
+      for (TaskStatus task : app.tasks()) {
+        String problem = problem(task, app.hasHealthChecks());
+        if (problem != null) {
+          notes.add("task " + task.id() + ": " + problem);
+          break;
+        }
+      }
+      if (!app.hasHealthChecks()) {
+        notes.add("the app has no Marathon health checks: running tasks count as healthy");
+      }
+      boolean ok = expected > 0 && healthy == expected && app.deploymentIds().isEmpty();
+      StringBuilder summary = new StringBuilder().append(healthy).append('/').append(expected);
+      summary.append(" healthy");
+      notes.forEach(n -> summary.append("; ").append(n));
+      return new LiveReport(ok, healthy, expected, app.image(), summary.toString());
     } catch (MarathonException e) {
       throw translate(e, id);
     }

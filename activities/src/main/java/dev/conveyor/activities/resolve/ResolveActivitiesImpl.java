@@ -192,7 +192,7 @@ public final class ResolveActivitiesImpl implements ResolveActivities, JobResolv
    * A service's {@code repo} is a URL, an absolute path, or a path relative to the config repo
    * (e.g. {@code ../billing.git} next to it).
    */
-  static String sourceRepo(String definitions, String repo) {
+  public static String sourceRepo(String definitions, String repo) {
     if (repo.contains("://") || repo.matches("[\\w.-]+@[\\w.-]+:.*")) {
       return repo;
     }

@@ -5,6 +5,9 @@ import dev.conveyor.workflows.steps.DeployActivities.FinishRequest;
 import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
 import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
+import dev.conveyor.workflows.steps.FailureTypes;
+import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
+import io.temporal.failure.ApplicationFailure;
 
 /**
  * Where an environment runs its services: Marathon, or the local Docker engine. {@link
@@ -29,6 +32,21 @@ public interface DeployTarget {
 
   /** Retires the old version after success, or the new one after failure. Idempotent. */
   FinishResult finish(FinishRequest request);
+
+  /**
+   * One look at what runs now for {@code request.env()} / {@code request.service()}, whoever
+   * deployed it: every expected instance up and passing its health check is healthy. Uses {@code
+   * target}, {@code env}, {@code service}, {@code appId}, {@code marathonUrl} and {@code health} of
+   * the request; the others may be null. Read-only; never waits.
+   *
+   * <p>Not deployed at all is an answer ({@code healthy} false, the summary says so). A target that
+   * cannot be reached throws a transient exception. The default refuses: a target that cannot tell
+   * is misconfigured for releases.
+   */
+  default LiveReport live(TargetRequest request) {
+    throw ApplicationFailure.newNonRetryableFailure(
+        "deploy target '" + kind() + "' cannot report what runs live", FailureTypes.MISCONFIGURED);
+  }
 
   /**
    * What the target sees right now.

@@ -257,4 +257,29 @@ class DockerTargetTests {
       return response.code() + " " + response.body().string().strip();
     }
   }
+
+  @Test
+  void liveFindsTheNewestRunningContainerOfTheServiceWhoeverStartedIt() throws Exception {
+    TargetRequest probe = request(image(BusyboxImages.context().withVersion("v1"), "v1"), "wf-1");
+    var none = target.live(probe);
+    assertThat(none.healthy()).isFalse();
+    assertThat(none.summary()).isEqualTo("not deployed on " + env + " (no container of web)");
+
+    TargetDeployment first = target.deploy(probe, app());
+    awaitCheck(probe, first, HealthSnapshot::done);
+
+    var live = target.live(probe);
+    assertThat(live.healthy()).isTrue();
+    assertThat(live.healthyInstances()).isEqualTo(1);
+    assertThat(live.expectedInstances()).isEqualTo(1);
+    assertThat(live.image()).isEqualTo(pushed.get(0).pinned());
+    assertThat(live.summary())
+        .isEqualTo("container conveyor-" + env + "-web-1 running, GET /health -> 200");
+
+    docker.stopContainerCmd(first.deploymentId()).withTimeout(0).exec();
+    var stopped = target.live(probe);
+    assertThat(stopped.healthy()).isFalse();
+    assertThat(stopped.summary())
+        .isEqualTo("no running container of web on " + env + " (1 stopped)");
+  }
 }

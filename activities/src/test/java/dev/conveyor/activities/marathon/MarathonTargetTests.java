@@ -434,4 +434,51 @@ class MarathonTargetTests {
         marathon.requests().stream().filter(r -> r.getMethod().equals("PUT")).toList();
     return puts.get(puts.size() - 1);
   }
+
+  @Test
+  void liveSaysNotDeployedForAMissingAppAndHealthyOnlyWhenEveryInstancePassesWithNoRollout() {
+    marathon =
+        MarathonSimulator.start(clock)
+            .deploymentDuration(Duration.ofSeconds(30))
+            .tasksHealthyAfter(Duration.ofSeconds(10));
+    MarathonTarget target = target();
+
+    var missing = target.live(request(null, false));
+    assertThat(missing.healthy()).isFalse();
+    assertThat(missing.image()).isNull();
+    assertThat(missing.summary()).isEqualTo("not deployed on prod (no app /billing)");
+
+    target.deploy(request(IMAGE_1, false), app(IMAGE_1, 2));
+    clock.advance(Duration.ofSeconds(15));
+    var rolling = target.live(request(null, false));
+    assertThat(rolling.healthy()).as("a rollout is in progress").isFalse();
+    assertThat(rolling.summary()).contains("in progress");
+
+    clock.advance(Duration.ofSeconds(30));
+    var live = target.live(request(null, false));
+    assertThat(live.healthy()).isTrue();
+    assertThat(live.healthyInstances()).isEqualTo(2);
+    assertThat(live.expectedInstances()).isEqualTo(2);
+    assertThat(live.image()).isEqualTo(IMAGE_1);
+    assertThat(live.summary()).isEqualTo("2/2 healthy");
+  }
+
+  @Test
+  void liveReportsFailingTasksAndTreatsAnUnreachableMarathonAsTransient() {
+    marathon = MarathonSimulator.start(clock).deploymentDuration(Duration.ofSeconds(1));
+    MarathonTarget target = target();
+    marathon.tasksNeverHealthy("/billing", "GET /health -> 503");
+    target.deploy(request(IMAGE_1, false), app(IMAGE_1, 2));
+    clock.advance(Duration.ofSeconds(5));
+
+    var sick = target.live(request(null, false));
+    assertThat(sick.healthy()).isFalse();
+    assertThat(sick.healthyInstances()).isZero();
+    assertThat(sick.summary()).startsWith("0/2 healthy").contains("task ").contains("503");
+
+    marathon.failNext(1, 503);
+    assertThatThrownBy(() -> target.live(request(null, false)))
+        .isInstanceOf(MarathonException.class)
+        .isNotInstanceOf(ApplicationFailure.class);
+  }
 }

@@ -45,7 +45,9 @@ class QueueSelectionTests {
         .containsExactly(
             "ServiceDeploymentWorkflowImpl",
             "ServiceLaneWorkflowImpl",
-            "JobDeploymentWorkflowImpl");
+            "JobDeploymentWorkflowImpl",
+            "StackReleaseWorkflowImpl",
+            "PromotionWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
@@ -53,7 +55,10 @@ class QueueSelectionTests {
             "gitOpsActivities",
             "deployActivities",
             "notifyActivities",
-            "jobActivities");
+            "jobActivities",
+            "releasePlanActivities",
+            "targetHealthActivities",
+            "promotionActivities");
   }
 
   @Test

@@ -9,6 +9,9 @@ package dev.conveyor.workflows.deploy;
  * @param force whether the target may override a deployment that holds the app (Marathon force)
  * @param gate set when a release runs this deployment: it stops after the push until the release
  *     opens the gate; null for a deployment on its own
+ * @param pinnedImage set by a promotion: the digest-pinned image ({@code <repository>@sha256:…})
+ *     that is live in another environment; the deployment then skips build and push and deploys
+ *     exactly this image. Null (also in histories recorded before it existed): build and push.
  */
 public record DeployRequest(
     String definitions,
@@ -17,7 +20,20 @@ public record DeployRequest(
     String commit,
     String requestedBy,
     boolean force,
-    ReleaseGate gate) {
+    ReleaseGate gate,
+    String pinnedImage) {
+
+  /** A deployment that builds its image, optionally inside a release. */
+  public DeployRequest(
+      String definitions,
+      String env,
+      String service,
+      String commit,
+      String requestedBy,
+      boolean force,
+      ReleaseGate gate) {
+    this(definitions, env, service, commit, requestedBy, force, gate, null);
+  }
 
   /** A deployment on its own, without a release gate. */
   public DeployRequest(
@@ -27,6 +43,6 @@ public record DeployRequest(
       String commit,
       String requestedBy,
       boolean force) {
-    this(definitions, env, service, commit, requestedBy, force, null);
+    this(definitions, env, service, commit, requestedBy, force, null, null);
   }
 }

@@ -316,6 +316,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   private DeployResult deployResolved(ResolvedDeployment resolved) {
+    if (request.pinnedImage() != null) {
+      return deployPinned(resolved, request.pinnedImage());
+    }
     BuildResult built =
         step(
             Step.BUILD,
@@ -343,6 +346,32 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       digest = pushed.digest();
       pinnedImage = pushed.pinnedImage();
     }
+    return deployImage(resolved, built, pinnedImage);
+  }
+
+  /**
+   * A promotion: the image already exists (live in another environment), so build and push are
+   * skipped and no build activity runs. Decided by the input alone, so runs without a pinned image
+   * (and histories recorded before the field existed) keep their command sequence.
+   */
+  private DeployResult deployPinned(ResolvedDeployment resolved, String image) {
+    int at = image.indexOf('@');
+    if (at < 0) {
+      tracker.skipped(Step.BUILD, "promotion image " + image + " is not digest-pinned");
+      throw ApplicationFailure.newNonRetryableFailure(
+          "deployment failed at step build: promotion image "
+              + image
+              + " is not pinned to a digest (<repository>@sha256:…)",
+          DEPLOYMENT_FAILED);
+    }
+    digest = image.substring(at + 1);
+    tracker.skipped(Step.BUILD, "promoted " + digest + ": not rebuilt");
+    tracker.skipped(Step.PUSH, "promoted image already in the registry");
+    return deployImage(resolved, new BuildResult(image, true, digest, null), image);
+  }
+
+  private DeployResult deployImage(
+      ResolvedDeployment resolved, BuildResult built, String pinnedImage) {
     pinnedSoFar = pinnedImage;
     if (request.gate() != null) {
       cancellable = true;

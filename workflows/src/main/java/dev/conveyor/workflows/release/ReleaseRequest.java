@@ -15,6 +15,8 @@ import java.util.Map;
  *     push) at once; 0 or less means {@value StackReleaseWorkflowImpl#DEFAULT_BUILD_CONCURRENCY}
  * @param preconditionTimeoutSeconds how long a dependency that is not deployed by this release may
  *     take to be healthy on the target before its dependents fail; 0 or less means 10 minutes
+ * @param images service → digest-pinned image for services that deploy an existing image without
+ *     build or push (a promotion); null or missing entries build as usual
  */
 public record ReleaseRequest(
     String definitions,
@@ -25,4 +27,30 @@ public record ReleaseRequest(
     String requestedBy,
     boolean force,
     int buildConcurrency,
-    long preconditionTimeoutSeconds) {}
+    long preconditionTimeoutSeconds,
+    Map<String, String> images) {
+
+  /** A release that builds every image. */
+  public ReleaseRequest(
+      String definitions,
+      String env,
+      String stack,
+      List<String> services,
+      Map<String, String> commits,
+      String requestedBy,
+      boolean force,
+      int buildConcurrency,
+      long preconditionTimeoutSeconds) {
+    this(
+        definitions,
+        env,
+        stack,
+        services,
+        commits,
+        requestedBy,
+        force,
+        buildConcurrency,
+        preconditionTimeoutSeconds,
+        null);
+  }
+}

@@ -306,7 +306,8 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
             node.commit,
             request.requestedBy(),
             request.force(),
-            new ReleaseGate(workflowId, request.stack(), GATE_TIMEOUT.toSeconds()));
+            new ReleaseGate(workflowId, request.stack(), GATE_TIMEOUT.toSeconds()),
+            request.images() == null ? null : request.images().get(node.service));
     Promise<DeployResult> result = Async.function(child::deploy, deploy);
     Workflow.getWorkflowExecution(child)
         .handle(
