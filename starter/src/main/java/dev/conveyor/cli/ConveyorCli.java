@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HookCommand.class,
       WebhookCommand.class,
+      dev.conveyor.cli.demo.DemoCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
