@@ -15,11 +15,12 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HookCommand.class,
       WebhookCommand.class,
-      CommandLine.HelpCommand.class,
       ReleaseCommand.class,
       PromoteCommand.class,
       ApprovalCommands.ApproveCommand.class,
-      ApprovalCommands.RejectCommand.class
+      ApprovalCommands.RejectCommand.class,
+      dev.conveyor.cli.demo.DemoCommand.class,
+      CommandLine.HelpCommand.class
     },
     footer = {
       "",

@@ -19,10 +19,12 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class WorkerApplication {
   private static final Logger log = LoggerFactory.getLogger(WorkerApplication.class);
   static final int DEV_PORT = 7233;
+  private static final String DEV_PORT_OPTION = "--conveyor.worker.dev-port=";
 
   public static void main(String[] args) {
     List<String> springArgs = new ArrayList<>();
     boolean dev = false;
+    int devPort = DEV_PORT;
     for (String arg : args) {
       switch (arg) {
         case "--dev" -> dev = true;
@@ -30,12 +32,17 @@ public class WorkerApplication {
           printHelp();
           return;
         }
-        default -> springArgs.add(arg);
+        default -> {
+          if (arg.startsWith(DEV_PORT_OPTION)) {
+            devPort = parsePort(arg.substring(DEV_PORT_OPTION.length()));
+          }
+          springArgs.add(arg);
+        }
       }
     }
     if (dev) {
-      startDevServer();
-      springArgs.add("--spring.temporal.connection.target=127.0.0.1:" + DEV_PORT);
+      startDevServer(devPort);
+      springArgs.add("--spring.temporal.connection.target=127.0.0.1:" + devPort);
       springArgs.add("--conveyor.worker.dev=true");
     }
     try {
@@ -49,17 +56,34 @@ public class WorkerApplication {
         System.err.println("conveyor worker: " + reason);
         System.exit(2);
       }
-      throw e;
+      // Exit rather than rethrow: the --dev server's threads would keep the JVM alive.
+      e.printStackTrace();
+      System.exit(1);
     }
   }
 
-  private static void startDevServer() {
+  private static int parsePort(String text) {
     try {
-      TestServer.createPortBoundServer(DEV_PORT);
+      int port = Integer.parseInt(text);
+      if (port > 0 && port < 65536) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    System.err.println(
+        "conveyor worker: " + DEV_PORT_OPTION + text + " is not a port; pass 1 to 65535");
+    System.exit(2);
+    return -1;
+  }
+
+  private static void startDevServer(int port) {
+    try {
+      TestServer.createPortBoundServer(port);
     } catch (RuntimeException e) {
       System.err.println(
           "conveyor worker: cannot start the dev server on 127.0.0.1:"
-              + DEV_PORT
+              + port
               + " ("
               + e.getMessage()
               + "); is another Temporal server running there? Then run without --dev.");
@@ -68,7 +92,7 @@ public class WorkerApplication {
     log.info(
         "Temporal dev server (in-memory test server) listening on 127.0.0.1:{}; "
             + "workflows are lost when this process stops and the Temporal UI is not available",
-        DEV_PORT);
+        port);
   }
 
   private static void printHelp() {
@@ -81,6 +105,8 @@ public class WorkerApplication {
 
           --dev    also start Temporal's in-memory test server on 127.0.0.1:7233
                    (no persistence, no UI) and connect to it
+          --conveyor.worker.dev-port=PORT
+                   the dev server's port instead of 7233
           --spring.temporal.connection.target=HOST:PORT
                    Temporal frontend (default: $CONVEYOR_TEMPORAL or 127.0.0.1:7233)
           --conveyor.worker.data-dir=PATH
