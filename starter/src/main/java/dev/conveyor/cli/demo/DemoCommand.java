@@ -132,7 +132,13 @@ public final class DemoCommand implements Callable<Integer> {
       }
       checkOrder(good, problems);
       String billingBefore = serve("billing");
-      printWhereToLook(out, world, first, services);
+      String billingImage =
+          good.services().stream()
+              .filter(s -> s.service().equals(DemoWorld.BROKEN))
+              .map(ServiceRelease::image)
+              .findFirst()
+              .orElse("");
+      printWhereToLook(out, world, good.services().get(good.services().size() - 1), services);
 
       out.println(
           "\n4. git push of billing version 3, whose /health is gone: the health gate must catch it");
@@ -141,10 +147,19 @@ public final class DemoCommand implements Callable<Integer> {
       out.println("  " + second);
       ReleaseStatus bad = watch(client, second, out);
       expectBrokenReleaseCaught(bad, billingBefore, problems);
+      expectRolledBack(world, billingImage, problems);
       if (problems.isEmpty()) {
+        String why =
+            bad.services().stream()
+                .filter(s -> s.service().equals(DemoWorld.BROKEN))
+                .map(ServiceRelease::detail)
+                .findFirst()
+                .orElse("");
+        out.println("\n  What happened: " + why);
         out.println(
-            "\n  billing's health gate failed, so billing stayed on version 1 (it kept serving"
-                + " throughout) and web was not deployed on top of it.");
+            "  billing kept serving version 1 throughout (the new container was never put in its"
+                + " place), KV and the config repo are back on version 1, and web was not deployed"
+                + " on top of the broken billing.");
       }
       return problems;
     }
@@ -184,6 +199,36 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** The audit trail and KV name the good image again: the rollback went through Git and KV. */
+  private void expectRolledBack(DemoWorld world, String goodImage, List<String> problems) {
+    String lastChange =
+        Shell.of(
+                world.configRepo(),
+                "git",
+                "log",
+                "-1",
+                "--format=%s",
+                "main",
+                "--",
+                "marathon/" + DemoWorld.ENV + "/" + DemoWorld.BROKEN + ".json")
+            .check(Duration.ofSeconds(30))
+            .strip();
+    if (!lastChange.startsWith("rollback " + DemoWorld.BROKEN)) {
+      problems.add(
+          "the config repo's last billing change should be a rollback, not: " + lastChange);
+    }
+    Path kv =
+        dir.toAbsolutePath()
+            .resolve("worker/kv/conveyor/" + DemoWorld.ENV + "/" + DemoWorld.BROKEN + "/image.kv");
+    try {
+      if (goodImage.isEmpty() || !Files.readString(kv).contains(goodImage)) {
+        problems.add(kv + " should hold the previous image " + goodImage + " again");
+      }
+    } catch (IOException e) {
+      problems.add("cannot read " + kv + ": " + e.getMessage());
+    }
+  }
+
   /** Every service deployed only after the one it depends on had passed its health gate. */
   private static void checkOrder(ReleaseStatus release, List<String> problems) {
     for (ServiceRelease service : release.services()) {
@@ -209,7 +254,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void printWhereToLook(
-      PrintWriter out, DemoWorld world, String releaseId, DemoServices services) {
+      PrintWriter out, DemoWorld world, ServiceRelease example, DemoServices services) {
     out.println("\n  Where to look:");
     out.println("    docker ps --filter label=dev.conveyor.env=" + DemoWorld.ENV);
     out.println(
@@ -222,8 +267,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.println(
         "    CONVEYOR_TEMPORAL="
             + services.temporalTarget()
-            + " ./conveyor status <deploy id from the release>   # e.g. for "
-            + releaseId);
+            + " ./conveyor status "
+            + example.workflowId());
     services.ui().ifPresent(ui -> out.println("    Temporal UI: " + ui));
   }
 

@@ -78,9 +78,11 @@ final class ReleaseWatch {
       }
       drawn = lines.size();
     } else {
+      // Plain output: a line when the state, step or detail changes, not for every tick.
       for (int i = 0; i < lines.size(); i++) {
         String service = status.services().get(i).service();
-        if (!lines.get(i).equals(lastLines.put(service, lines.get(i)))) {
+        String withoutTime = lines.get(i).replaceFirst("\\s+\\d+\\.\\ds ", " ");
+        if (!withoutTime.equals(lastLines.put(service, withoutTime))) {
           out.println(lines.get(i));
         }
       }
