@@ -330,7 +330,8 @@ class SplitQueueWorkersTests {
             .append("environments:\n")
             .append("  ")
             .append(env)
-            .append(":\n    target: docker\n")
+            // A short bake window: the test waits for each deployment's end.
+            .append(":\n    target: docker\n    bake: 1s\n")
             .append("services:\n");
     for (int i = 0; i < chain.size(); i++) {
       String service = chain.get(i);

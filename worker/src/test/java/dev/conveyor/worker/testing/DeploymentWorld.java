@@ -294,8 +294,11 @@ public final class DeploymentWorld implements AutoCloseable {
         "environments:",
         "  qa:",
         "    target: docker",
+        // Short bake windows: tests wait for each deployment's end.
+        "    bake: 1s",
         "  prod:",
         "    target: marathon",
+        "    bake: 1s",
         "    marathon: { url: \"" + marathonUrl + "\" }",
         "    consul: { url: \"" + consulUrl + "\" }",
         "services:",
