@@ -16,6 +16,7 @@ import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
+import dev.conveyor.workflows.rollback.RollbackWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -79,7 +80,8 @@ class WorkerStartupTests {
     assertThat(control.isWorkflowRegistered(ServiceDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(ServiceLaneWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(JobDeploymentWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(3);
+    assertThat(control.isWorkflowRegistered(RollbackWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(4);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
@@ -94,6 +96,8 @@ class WorkerStartupTests {
             "ResolveJob",
             "RecordImage",
             "CommitAppDefinition",
+            "CommitRollback",
+            "Restore",
             "Deploy",
             "AwaitHealthy",
             "Finish",

@@ -45,7 +45,8 @@ class QueueSelectionTests {
         .containsExactly(
             "ServiceDeploymentWorkflowImpl",
             "ServiceLaneWorkflowImpl",
-            "JobDeploymentWorkflowImpl");
+            "JobDeploymentWorkflowImpl",
+            "RollbackWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",
