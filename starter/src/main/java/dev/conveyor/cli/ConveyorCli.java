@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       HookCommand.class,
       WebhookCommand.class,
-      CommandLine.HelpCommand.class
+      CommandLine.HelpCommand.class,
+      RollbackCommand.class
     },
     footer = {
       "",

@@ -80,7 +80,8 @@ class ConveyorCliTests {
         "hook run",
         "hook flush",
         "webhook",
-        "webhook serve"
+        "webhook serve",
+        "rollback"
       })
   void everyVerbHasHelp(String verb) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));
