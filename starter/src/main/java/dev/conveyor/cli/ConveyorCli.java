@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       HookCommand.class,
       WebhookCommand.class,
       CommandLine.HelpCommand.class,
-      RollbackCommand.class
+      RollbackCommand.class,
+      ListCommand.class
     },
     footer = {
       "",

@@ -81,7 +81,8 @@ class ConveyorCliTests {
         "hook flush",
         "webhook",
         "webhook serve",
-        "rollback"
+        "rollback",
+        "list"
       })
   void everyVerbHasHelp(String verb) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));
