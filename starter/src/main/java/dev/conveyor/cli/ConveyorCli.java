@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       WebhookCommand.class,
       CommandLine.HelpCommand.class,
       RollbackCommand.class,
-      ListCommand.class
+      ListCommand.class,
+      HistoryCommand.class
     },
     footer = {
       "",

@@ -82,7 +82,8 @@ class ConveyorCliTests {
         "webhook",
         "webhook serve",
         "rollback",
-        "list"
+        "list",
+        "history"
       })
   void everyVerbHasHelp(String verb) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));
