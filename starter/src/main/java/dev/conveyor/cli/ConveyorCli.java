@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
       PromoteCommand.class,
       ApprovalCommands.ApproveCommand.class,
       ApprovalCommands.RejectCommand.class,
+      RollbackCommand.class,
+      ListCommand.class,
+      HistoryCommand.class,
       dev.conveyor.cli.demo.DemoCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -84,7 +84,10 @@ class ConveyorCliTests {
         "release",
         "promote",
         "approve",
-        "reject"
+        "reject",
+        "rollback",
+        "list",
+        "history"
       })
   void everyVerbHasHelp(String verb) {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(verb.split(" ")));

@@ -19,6 +19,7 @@ import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
 import dev.conveyor.workflows.promotion.PromotionWorkflowImpl;
 import dev.conveyor.workflows.release.StackReleaseWorkflowImpl;
+import dev.conveyor.workflows.rollback.RollbackWorkflowImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -84,7 +85,8 @@ class WorkerStartupTests {
     assertThat(control.isWorkflowRegistered(JobDeploymentWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(StackReleaseWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(PromotionWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(5);
+    assertThat(control.isWorkflowRegistered(RollbackWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(6);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",
@@ -102,6 +104,8 @@ class WorkerStartupTests {
             "ResolveJob",
             "RecordImage",
             "CommitAppDefinition",
+            "CommitRollback",
+            "Restore",
             "Deploy",
             "AwaitHealthy",
             "Finish",

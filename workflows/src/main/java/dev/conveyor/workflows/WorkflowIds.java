@@ -32,6 +32,15 @@ public final class WorkflowIds {
   }
 
   /**
+   * {@code rollback/<env>/<service>/<rollbackId>}: one operator rollback of a service ({@code
+   * ./conveyor rollback}); the starter picks {@code rollbackId}, a UTC timestamp such as {@code
+   * 20261127-0915}.
+   */
+  public static String rollback(String env, String service, String rollbackId) {
+    return "rollback/" + env + "/" + service + "/" + rollbackId;
+  }
+
+  /**
    * {@code lane/<env>/<service>}: the long-lived lane that lets one deployment at a time through.
    */
   public static String lane(String env, String service) {

@@ -228,11 +228,8 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
                         .orElseThrow(
                             () -> nothing(path + " does not exist at " + request.rollbackOf()));
               }
-              Restore target = restoreTarget(head, changes, path, leaving, request.to());
-              if (Arrays.equals(current, target.content())) {
-                answer[0] = target.result(head.commit(), path, false, leaving);
-                return new ConfigRepo.Edit.Keep(head.commit());
-              }
+              // Before looking for the version to restore: the search starts from the head, so
+              // with a newer version there it could find that one and call it "already restored".
               if (!Arrays.equals(current, leaving)) {
                 throw ApplicationFailure.newNonRetryableFailure(
                     path
@@ -241,6 +238,11 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
                         + ": a newer deployment replaced the version to roll back; nothing"
                         + " committed",
                     FailureTypes.CONFLICT);
+              }
+              Restore target = restoreTarget(head, changes, path, leaving, request.to());
+              if (Arrays.equals(current, target.content())) {
+                answer[0] = target.result(head.commit(), path, false, leaving);
+                return new ConfigRepo.Edit.Keep(head.commit());
               }
               Map<String, String> trailers = new LinkedHashMap<>();
               trailers.put(CommitMessage.WORKFLOW_ID, workflowId);

@@ -47,7 +47,8 @@ class QueueSelectionTests {
             "ServiceLaneWorkflowImpl",
             "JobDeploymentWorkflowImpl",
             "StackReleaseWorkflowImpl",
-            "PromotionWorkflowImpl");
+            "PromotionWorkflowImpl",
+            "RollbackWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",

@@ -21,11 +21,9 @@ import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.GitOpsActivities;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
-import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.KvActivities.KvRequest;
-import dev.conveyor.workflows.steps.KvActivities.KvRestoreRequest;
 import dev.conveyor.workflows.steps.KvActivities.KvResult;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
@@ -102,7 +100,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   };
 
   /** Reads and small writes against Git, KV and target APIs: quick, retried with backoff. */
-  static final ActivityOptions REMOTE_CALL =
+  public static final ActivityOptions REMOTE_CALL =
       ActivityOptions.newBuilder()
           .setTaskQueue(TaskQueues.CONTROL)
           .setStartToCloseTimeout(Duration.ofMinutes(2))
@@ -155,7 +153,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   static final Duration HEALTH_MARGIN = Duration.ofMinutes(2);
 
   /** Notifications: a few quick tries, then give up; never blocks or fails the deployment. */
-  static final ActivityOptions NOTIFY =
+  public static final ActivityOptions NOTIFY =
       ActivityOptions.newBuilder()
           .setTaskQueue(TaskQueues.CONTROL)
           .setStartToCloseTimeout(Duration.ofSeconds(30))
@@ -207,6 +205,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private TargetDeployment deploymentSoFar;
   private boolean rolloutFinished;
   private boolean healthPassed;
+  private Restorer restorer;
 
   @Override
   public DeployResult deploy(DeployRequest request) {
@@ -769,17 +768,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   /** Config commit, KV and (when the deploy step ran) the target; returns the restored image. */
   private String restoreEverything(ResolvedDeployment resolved, RollbackRequest why) {
     rollbackDetail = "committing the previous definition";
+    Restorer restorer = restorer();
     RollbackCommitResult restored =
-        gitops.commitRollback(
-            new RollbackCommitRequest(
-                resolved.definitions(),
-                resolved.env(),
-                resolved.service(),
-                committedSoFar.configCommit(),
-                null,
-                workflowId,
-                by(why),
-                why.reason()));
+        restorer.commit(resolved, committedSoFar.configCommit(), null, by(why), why.reason());
     String image = restored.image();
     restoreKv(resolved, image, restored.commit());
     if (targetSoFar == null) {
@@ -793,39 +784,23 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     rollbackDetail =
         "restoring " + image + " from " + WorkflowIds.shortCommit(restored.restoredFrom());
     Workflow.setCurrentDetails("rolling back: " + rollbackDetail);
+    // our own rollout may still hold the app: the rollback supersedes it
     TargetRequest back =
-        new TargetRequest(
-            targetSoFar.target(),
-            targetSoFar.env(),
-            targetSoFar.service(),
-            targetSoFar.appId(),
-            targetSoFar.marathonUrl(),
-            targetSoFar.definitions(),
-            restored.configCommit(),
-            restored.path(),
-            image,
-            restored.commit() == null ? "unknown" : restored.commit(),
-            targetSoFar.health(),
-            workflowId,
-            // our own rollout may still hold the app: the rollback supersedes it
-            request.force() || !healthPassed);
-    TargetDeployment redeployed = targets.deploy(back);
-    HealthReport health;
-    try {
-      health = healthWait(resolved).awaitHealthy(new HealthRequest(back, redeployed));
-    } catch (ActivityFailure failure) {
-      finishQuietly(new FinishRequest(back, redeployed, false));
-      throw failure;
-    }
-    finishQuietly(new FinishRequest(back, redeployed, true));
+        restorer.restoredTarget(resolved, restored, request.force() || !healthPassed);
+    HealthReport health = restorer.redeploy(resolved, back).health();
     rollbackDetail = "done: " + image + " live again (" + health.summary() + ")";
     return image;
   }
 
   private void restoreKv(ResolvedDeployment resolved, String image, String commit) {
-    kv.restore(
-        new KvRestoreRequest(
-            resolved.consulUrl(), resolved.env(), resolved.service(), pinnedSoFar, image, commit));
+    restorer().restoreKv(resolved, pinnedSoFar, image, commit);
+  }
+
+  private Restorer restorer() {
+    if (restorer == null) {
+      restorer = new Restorer(workflowId);
+    }
+    return restorer;
   }
 
   private ApplicationFailure rollbackFailed(String message) {
@@ -870,22 +845,12 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   private DeployActivities healthWait(ResolvedDeployment resolved) {
-    Duration timeout = Duration.ofSeconds(Math.max(1, resolved.health().timeoutSeconds()));
-    return Workflow.newActivityStub(
-        DeployActivities.class,
-        ActivityOptions.newBuilder(HEALTH_WAIT)
-            .setStartToCloseTimeout(timeout.plus(HEALTH_MARGIN))
-            .setScheduleToCloseTimeout(timeout.plus(HEALTH_MARGIN).multipliedBy(2))
-            .build());
+    return Restorer.healthWait(resolved);
   }
 
   /** Cleanup after the health gate must not turn a healthy deployment into a failed one. */
   private void finishQuietly(FinishRequest finish) {
-    try {
-      targets.finish(finish);
-    } catch (ActivityFailure failure) {
-      log.warn("{}: finishing the rollout failed: {}", workflowId, describe(failure));
-    }
+    restorer().finishQuietly(finish);
   }
 
   private <T> T step(Step step, Supplier<T> call, Function<T, String> detail) {
@@ -974,7 +939,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   /** The innermost useful message of a failure chain: the activity's own words, or the timeout. */
-  static String describe(Throwable failure) {
+  public static String describe(Throwable failure) {
     Throwable cause = failure;
     while (cause instanceof ActivityFailure && cause.getCause() != null) {
       cause = cause.getCause();

@@ -227,6 +227,47 @@ class RollbackTests {
     assertThat(steps.restores).isEmpty();
   }
 
+  /**
+   * Refreshes the rollback histories that {@link ServiceDeploymentReplayTests} replays (one in the
+   * bake window, one automatic); run with {@code -Dconveyor.record.histories=true} after an
+   * intended change to the rollback path.
+   */
+  @Test
+  void recordsRollbackHistoriesForReplayWhenAsked() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Boolean.getBoolean("conveyor.record.histories"), "set conveyor.record.histories=true");
+    previousVersionLive();
+    ServiceDeploymentWorkflow baking = start();
+    awaitStatus(baking, s -> ServiceDeploymentWorkflowImpl.BAKING.equals(s.outcome()));
+    baking.rollback(new RollbackRequest("5xx rate up", "bob"));
+    failureOf(baking);
+    record(WorkflowIds.deployment("qa", "billing", COMMIT), "deploy-rollback-bake.json");
+
+    steps.autoRollback = true;
+    steps.healthAnswers.add(false);
+    steps.healthAnswers.add(true);
+    ServiceDeploymentWorkflow web =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ServiceDeploymentWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId(WorkflowIds.deployment("qa", "web", COMMIT))
+                    .build());
+    steps.kv.put("conveyor/qa/web/image", "localhost:5000/web@sha256:old");
+    WorkflowClient.start(
+        web::deploy, new DeployRequest("/defs", "qa", "web", COMMIT, "alice", false));
+    failureOf(web);
+    record(WorkflowIds.deployment("qa", "web", COMMIT), "deploy-rollback-auto.json");
+  }
+
+  private void record(String workflowId, String file) throws Exception {
+    java.nio.file.Path dir = java.nio.file.Path.of("src/test/resources/histories");
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(
+        dir.resolve(file), env.getWorkflowClient().fetchHistory(workflowId).toJson(true));
+  }
+
   /** Shorthand for the notification record's type in method references. */
   interface NotifyActivities_Notification {
     static String outcome(dev.conveyor.workflows.steps.NotifyActivities.Notification n) {

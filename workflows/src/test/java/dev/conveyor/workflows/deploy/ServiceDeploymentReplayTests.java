@@ -14,7 +14,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ServiceDeploymentReplayTests {
 
   @ParameterizedTest
-  @ValueSource(strings = {"deploy-billing.json", "deploy-web.json"})
+  @ValueSource(
+      strings = {
+        "deploy-billing.json",
+        "deploy-web.json",
+        "deploy-rollback-bake.json",
+        "deploy-rollback-auto.json"
+      })
   void storedHistoryReplaysOnTheCurrentWorkflow(String file) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
         "histories/" + file, ServiceDeploymentWorkflowImpl.class);

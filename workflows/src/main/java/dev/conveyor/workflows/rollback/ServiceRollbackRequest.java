@@ -1,0 +1,13 @@
+package dev.conveyor.workflows.rollback;
+
+/**
+ * {@code ./conveyor rollback --service S --env E [--to COMMIT] --reason TEXT [--by NAME]}.
+ *
+ * @param definitions the config repo (path or URL), as for a deployment
+ * @param to the config commit whose app definition to restore (full or abbreviated), or null for
+ *     the previous version (the newest earlier one not itself rolled back)
+ * @param requestedBy who asks, for the commit trailers and the notification
+ * @param reason why, for {@code Conveyor-Reason} and the notification; required
+ */
+public record ServiceRollbackRequest(
+    String definitions, String env, String service, String to, String requestedBy, String reason) {}
