@@ -287,6 +287,11 @@ class KillSuiteTests {
   private static List<String> workerArgs(Class<?>... sources) {
     return List.of(
         "--conveyor.worker.test.heartbeat-timeout=" + HEARTBEAT_TIMEOUT.toSeconds() + "s",
+        // Holds occupy activity slots: every kill point must find a free one to reach its hold.
+        "--conveyor.worker.build-queue.max-concurrent-activities="
+            + (2 * KillPoint.values().length),
+        "--conveyor.worker.control-queue.max-concurrent-activities="
+            + (4 * KillPoint.values().length),
         "--spring.main.sources="
             + java.util.Arrays.stream(sources)
                 .map(Class::getName)

@@ -43,6 +43,10 @@ public final class WorkerProcess implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.add("--spring.temporal.connection.target=" + temporalTarget);
     args.add("--conveyor.worker.data-dir=" + dataDir);
+    // A free port for health and metrics, unless a test asks for one.
+    if (properties.stream().noneMatch(p -> p.startsWith("--server.port="))) {
+      args.add("--server.port=0");
+    }
     args.addAll(properties);
     ChildJvm jvm =
         ChildJvm.start(
