@@ -510,7 +510,11 @@ class GitOpsActivitiesImplTests {
     Path fakeSsh = tmp.resolve("fake-ssh");
     Files.writeString(
         fakeSsh,
-        "#!/bin/sh\necho 'deploy@git.example.test: Permission denied (publickey).' >&2\nexit 255\n");
+        // Like ssh: the message, a moment, then exit 255. Without the moment JGit can see the
+        // hang-up before the message under load and call it a missing repository (still
+        // permanent; noted in the closing note of the first session).
+        "#!/bin/sh\necho 'deploy@git.example.test: Permission denied (publickey).' >&2\n"
+            + "sleep 0.3\nexit 255\n");
     fakeSsh.toFile().setExecutable(true);
     GitOpsSettings overSsh =
         new GitOpsSettings(
