@@ -512,7 +512,7 @@ class GitOpsActivitiesImplTests {
         fakeSsh,
         // Like ssh: the message, a moment, then exit 255. Without the moment JGit can see the
         // hang-up before the message under load and call it a missing repository (still
-        // permanent; noted in the closing note of the first session).
+        // permanent, but the wrong kind).
         "#!/bin/sh\necho 'deploy@git.example.test: Permission denied (publickey).' >&2\n"
             + "sleep 0.3\nexit 255\n");
     fakeSsh.toFile().setExecutable(true);
