@@ -25,6 +25,7 @@ import dev.conveyor.workflows.steps.JobResolveActivities.JobResolveRequest;
 import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.KvActivities.KvRequest;
 import dev.conveyor.workflows.steps.KvActivities.KvResult;
+import dev.conveyor.workflows.steps.Notifications;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.NotifyActivities.Notification;
@@ -40,8 +41,6 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
-import io.temporal.workflow.Async;
-import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -468,9 +467,9 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
       }
     }
     List<NotifierSpec> specs = resolved.notifiers();
-    List<Promise<NotifyActivities.NotifyResult>> sends = new ArrayList<>();
+    List<Notification> notifications = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
-      Notification notification =
+      notifications.add(
           new Notification(
               specs.get(i),
               workflowId + "/" + result.toLowerCase(Locale.ROOT) + "/" + i,
@@ -483,23 +482,11 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
               failedStep,
               reason,
               request.requestedBy(),
-              timings);
-      sends.add(Async.function(notifier::send, notification));
+              timings));
     }
-    int delivered = 0;
-    List<String> problems = new ArrayList<>();
-    for (Promise<NotifyActivities.NotifyResult> send : sends) {
-      try {
-        send.get();
-        delivered++;
-      } catch (ActivityFailure failure) {
-        problems.add(describe(failure));
-      }
-    }
-    String detail = delivered + "/" + specs.size() + " sent";
-    if (!problems.isEmpty()) {
-      detail += "; failed: " + String.join("; ", problems);
-      log.warn("{}: notifications failed: {}", workflowId, problems);
+    String detail = Notifications.sendAll(notifier, notifications, failure -> describe(failure));
+    if (detail.contains("; failed: ")) {
+      log.warn("{}: notifications: {}", workflowId, detail);
     }
     tracker.done(JobStep.NOTIFY, detail);
   }
