@@ -1,7 +1,6 @@
 package dev.conveyor.workflows.deploy;
 
 import dev.conveyor.workflows.SearchAttributes;
-import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.lane.LaneGrant;
 import dev.conveyor.workflows.lane.LaneMembership;
@@ -17,7 +16,6 @@ import dev.conveyor.workflows.steps.DeployActivities.HealthReport;
 import dev.conveyor.workflows.steps.DeployActivities.HealthRequest;
 import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
-import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.GitOpsActivities;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
@@ -33,8 +31,8 @@ import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
 import dev.conveyor.workflows.steps.ResolveActivities;
 import dev.conveyor.workflows.steps.ResolveActivities.ResolveRequest;
 import dev.conveyor.workflows.steps.ResolvedDeployment;
+import dev.conveyor.workflows.steps.StepOptions;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -89,82 +87,24 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private static final java.util.Set<Step> CANCELLABLE =
       java.util.EnumSet.of(Step.RESOLVE, Step.BUILD, Step.PUSH, Step.HEALTH);
 
-  private static final String[] PERMANENT = {
-    FailureTypes.INVALID_DEFINITIONS,
-    FailureTypes.BUILD_FAILED,
-    FailureTypes.REJECTED,
-    FailureTypes.UNAUTHORIZED,
-    FailureTypes.HEALTH_DEADLINE,
-    FailureTypes.MISCONFIGURED
-  };
-
   /** Reads and small writes against Git, KV and target APIs: quick, retried with backoff. */
-  public static final ActivityOptions REMOTE_CALL =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(30))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  public static final ActivityOptions REMOTE_CALL = StepOptions.REMOTE_CALL;
 
   /** docker build and push: long, heartbeating, on hosts with a Docker engine. */
-  static final ActivityOptions BUILD =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.BUILD)
-          .setStartToCloseTimeout(Duration.ofMinutes(30))
-          .setHeartbeatTimeout(Duration.ofMinutes(1))
-          .setScheduleToCloseTimeout(Duration.ofHours(1))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(2))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofMinutes(1))
-                  .setMaximumAttempts(5)
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions BUILD = StepOptions.BUILD;
 
   /**
    * The health gate: heartbeats while it polls; the deadline itself comes from the service's health
    * timeout (see {@link #healthWait}). A retry after a worker crash resumes the same deadline from
    * the heartbeat details.
    */
-  static final ActivityOptions HEALTH_WAIT =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(10))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions HEALTH_WAIT = StepOptions.HEARTBEAT_WAIT;
 
   /** Margin on top of the health timeout for the activity's hard limits. */
   static final Duration HEALTH_MARGIN = Duration.ofMinutes(2);
 
   /** Notifications: a few quick tries, then give up; never blocks or fails the deployment. */
-  public static final ActivityOptions NOTIFY =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(3))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(2))
-                  .setBackoffCoefficient(2)
-                  .setMaximumAttempts(3)
-                  .setDoNotRetry(FailureTypes.MISCONFIGURED, FailureTypes.REJECTED)
-                  .build())
-          .build();
+  public static final ActivityOptions NOTIFY = StepOptions.NOTIFY;
 
   private final ResolveActivities resolver =
       Workflow.newActivityStub(ResolveActivities.class, REMOTE_CALL);

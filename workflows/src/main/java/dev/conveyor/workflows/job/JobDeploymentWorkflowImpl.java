@@ -1,14 +1,12 @@
 package dev.conveyor.workflows.job;
 
 import dev.conveyor.workflows.SearchAttributes;
-import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.steps.BuildActivities;
 import dev.conveyor.workflows.steps.BuildActivities.BuildRequest;
 import dev.conveyor.workflows.steps.BuildActivities.BuildResult;
 import dev.conveyor.workflows.steps.BuildActivities.PushRequest;
 import dev.conveyor.workflows.steps.BuildActivities.PushResult;
-import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.GitOpsActivities;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
@@ -31,12 +29,12 @@ import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.NotifyActivities.Notification;
 import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
 import dev.conveyor.workflows.steps.ResolvedJob;
+import dev.conveyor.workflows.steps.StepOptions;
 import dev.conveyor.workflows.steps.TargetHealthActivities;
 import dev.conveyor.workflows.steps.TargetHealthActivities.LiveCheck;
 import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
 import dev.conveyor.workflows.steps.WorkloadKind;
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TemporalFailure;
@@ -61,65 +59,17 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
   /** Failure type of the workflow itself when a step fails: the message names step and reason. */
   public static final String JOB_DEPLOYMENT_FAILED = "JobDeploymentFailed";
 
-  private static final String[] PERMANENT = {
-    FailureTypes.INVALID_DEFINITIONS,
-    FailureTypes.BUILD_FAILED,
-    FailureTypes.REJECTED,
-    FailureTypes.UNAUTHORIZED,
-    FailureTypes.HEALTH_DEADLINE,
-    FailureTypes.SMOKE_RUN_FAILED,
-    FailureTypes.MISCONFIGURED
-  };
-
   /** Reads and small writes against Git, KV and Chronos: quick, retried with backoff. */
-  static final ActivityOptions REMOTE_CALL =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(30))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions REMOTE_CALL = StepOptions.REMOTE_CALL;
 
   /** docker build and push: long, heartbeating, on hosts with a Docker engine. */
-  static final ActivityOptions BUILD =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.BUILD)
-          .setStartToCloseTimeout(Duration.ofMinutes(30))
-          .setHeartbeatTimeout(Duration.ofMinutes(1))
-          .setScheduleToCloseTimeout(Duration.ofHours(1))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(2))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofMinutes(1))
-                  .setMaximumAttempts(5)
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions BUILD = StepOptions.BUILD;
 
   /**
    * One question to the target about a service the job depends on; a failed try counts as "not
    * healthy yet" for the gate's poll (the same options a release uses for the same question).
    */
-  static final ActivityOptions LIVE_CHECK =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(1))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(10))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions LIVE_CHECK = StepOptions.LIVE_CHECK;
 
   /** How long the service dependencies may take to be healthy, together. */
   static final Duration DEPENDENCY_TIMEOUT = Duration.ofMinutes(10);
@@ -132,36 +82,13 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
    * smokeTimeout} (see {@link #smokeWait}). A retry after a worker crash resumes the same deadline
    * from the heartbeat details and does not trigger a second run.
    */
-  static final ActivityOptions SMOKE_WAIT =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setHeartbeatTimeout(Duration.ofSeconds(30))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(10))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions SMOKE_WAIT = StepOptions.HEARTBEAT_WAIT;
 
   /** Margin on top of the smoke timeout for the activity's hard limits. */
   static final Duration SMOKE_MARGIN = Duration.ofMinutes(2);
 
   /** Notifications: a few quick tries, then give up; never blocks or fails the deployment. */
-  static final ActivityOptions NOTIFY =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(3))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(2))
-                  .setBackoffCoefficient(2)
-                  .setMaximumAttempts(3)
-                  .setDoNotRetry(FailureTypes.MISCONFIGURED, FailureTypes.REJECTED)
-                  .build())
-          .build();
+  static final ActivityOptions NOTIFY = StepOptions.NOTIFY;
 
   private final JobResolveActivities resolver =
       Workflow.newActivityStub(JobResolveActivities.class, REMOTE_CALL);

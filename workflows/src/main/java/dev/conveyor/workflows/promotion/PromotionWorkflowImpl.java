@@ -6,14 +6,13 @@ import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.release.ReleaseRequest;
 import dev.conveyor.workflows.release.ReleaseResult;
 import dev.conveyor.workflows.release.StackReleaseWorkflow;
-import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.PromotionActivities;
 import dev.conveyor.workflows.steps.PromotionActivities.LiveService;
 import dev.conveyor.workflows.steps.PromotionActivities.LiveStack;
 import dev.conveyor.workflows.steps.PromotionActivities.LiveStackRequest;
+import dev.conveyor.workflows.steps.StepOptions;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.ChildWorkflowFailure;
@@ -41,23 +40,7 @@ public final class PromotionWorkflowImpl implements PromotionWorkflow {
 
   static final Duration DEFAULT_APPROVAL_TIMEOUT = Duration.ofHours(24);
 
-  static final ActivityOptions READ =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(30))
-                  .setDoNotRetry(
-                      FailureTypes.INVALID_DEFINITIONS,
-                      FailureTypes.MISCONFIGURED,
-                      FailureTypes.UNAUTHORIZED,
-                      FailureTypes.REJECTED)
-                  .build())
-          .build();
+  static final ActivityOptions READ = StepOptions.REMOTE_CALL;
 
   private final PromotionActivities source =
       Workflow.newActivityStub(PromotionActivities.class, READ);

@@ -10,18 +10,17 @@ import dev.conveyor.workflows.deploy.GateProceed;
 import dev.conveyor.workflows.deploy.GateSkip;
 import dev.conveyor.workflows.deploy.ReleaseGate;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
-import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.ReleasePlan;
 import dev.conveyor.workflows.steps.ReleasePlan.PlannedService;
 import dev.conveyor.workflows.steps.ReleasePlanActivities;
 import dev.conveyor.workflows.steps.ReleasePlanActivities.PlanRequest;
+import dev.conveyor.workflows.steps.StepOptions;
 import dev.conveyor.workflows.steps.TargetHealthActivities;
 import dev.conveyor.workflows.steps.TargetHealthActivities.LiveCheck;
 import dev.conveyor.workflows.steps.TargetHealthActivities.LiveReport;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -65,42 +64,11 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
    */
   static final Duration GATE_TIMEOUT = Duration.ofHours(24);
 
-  private static final String[] PERMANENT = {
-    FailureTypes.INVALID_DEFINITIONS,
-    FailureTypes.MISCONFIGURED,
-    FailureTypes.UNAUTHORIZED,
-    FailureTypes.REJECTED
-  };
-
   /** The plan: a definitions read like resolve, retried with backoff. */
-  static final ActivityOptions PLAN =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(15))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(30))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions PLAN = StepOptions.REMOTE_CALL;
 
   /** One question to the target; a failed try counts as "not healthy yet" for the poll. */
-  static final ActivityOptions LIVE_CHECK =
-      ActivityOptions.newBuilder()
-          .setTaskQueue(TaskQueues.CONTROL)
-          .setStartToCloseTimeout(Duration.ofSeconds(30))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(1))
-          .setRetryOptions(
-              RetryOptions.newBuilder()
-                  .setInitialInterval(Duration.ofSeconds(1))
-                  .setBackoffCoefficient(2)
-                  .setMaximumInterval(Duration.ofSeconds(10))
-                  .setDoNotRetry(PERMANENT)
-                  .build())
-          .build();
+  static final ActivityOptions LIVE_CHECK = StepOptions.LIVE_CHECK;
 
   private final ReleasePlanActivities planner =
       Workflow.newActivityStub(ReleasePlanActivities.class, PLAN);
