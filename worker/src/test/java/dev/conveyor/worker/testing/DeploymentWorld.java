@@ -17,6 +17,8 @@ import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.DeployRequest;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.rollback.RollbackWorkflow;
+import dev.conveyor.workflows.rollback.ServiceRollbackRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -86,30 +89,47 @@ public final class DeploymentWorld implements AutoCloseable {
     String repoRef = b.configRepoDir == null ? "../" + service + ".git" : sourceRepo.toString();
     String marathonUrl = b.marathonUrl.apply(marathon);
     String notify = b.notifyTarget == null ? sink.url("/hooks/deployments") : b.notifyTarget;
-    this.configRepo =
-        SourceRepos.bareWithCommit(
-                configDir,
-                Map.of(
-                    "conveyor.yaml",
-                    RepoFile.text(
-                        conveyorYaml(
-                            service,
-                            registry,
-                            marathonUrl,
-                            consul.url(),
-                            repoRef,
-                            notify,
-                            b.healthTimeout)),
-                    "marathon/" + service + ".json",
-                    RepoFile.text(appTemplate(service))))
-            .path();
+    Map<String, RepoFile> files = new HashMap<>();
+    files.put(
+        "conveyor.yaml",
+        RepoFile.text(
+            conveyorYaml(
+                service,
+                registry,
+                marathonUrl,
+                consul.url(),
+                repoRef,
+                notify,
+                b.healthTimeout,
+                b.bake)));
+    files.put("marathon/" + service + ".json", RepoFile.text(appTemplate(service)));
+    this.configRepo = SourceRepos.bareWithCommit(configDir, files).path();
     this.definitions = b.definitionsLocation.apply(configRepo);
     if (previousImage != null) {
       consul.put(imageKey("prod"), previousImage);
-      ObjectNode live = (ObjectNode) readJson(appTemplate(service));
-      ((ObjectNode) live.path("container").path("docker")).put("image", previousImage);
+      ObjectNode live = liveApp(service, previousImage);
       marathon.seed(live);
+      if (b.previousCommitted) {
+        files.put(
+            "marathon/prod/" + service + ".json", RepoFile.text(live.toPrettyString() + "\n"));
+        SourceRepos.commit(
+            configRepo,
+            files,
+            "deploy "
+                + service
+                + " to prod\n\nConveyor-Workflow-Id: "
+                + workflowId("prod", "0".repeat(40))
+                + "\nConveyor-Image: "
+                + previousImage);
+      }
     }
+  }
+
+  /** The app as it runs with {@code image}: the template with the image set. */
+  static ObjectNode liveApp(String service, String image) {
+    ObjectNode live = (ObjectNode) readJson(appTemplate(service));
+    ((ObjectNode) live.path("container").path("docker")).put("image", image);
+    return live;
   }
 
   /** A world for a new service named {@code <prefix>-<random>}, its repos under {@code dir}. */
@@ -180,6 +200,48 @@ public final class DeploymentWorld implements AutoCloseable {
     return new DeployRequest(definitions, env, service, commit, REQUESTED_BY, false);
   }
 
+  /**
+   * Starts {@code rollback/<env>/<service>/<rollbackId>} as {@code ./conveyor rollback --service
+   * --env} does (no {@code --to}: the previous version); returns the stub to wait on.
+   */
+  public WorkflowStub startRollback(
+      WorkflowClient client, String env, String rollbackId, String reason, Duration timeout) {
+    RollbackWorkflow rollback =
+        client.newWorkflowStub(
+            RollbackWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(WorkflowIds.rollback(env, service, rollbackId))
+                .setTaskQueue(TaskQueues.CONTROL)
+                .setWorkflowExecutionTimeout(timeout)
+                .build());
+    WorkflowClient.start(
+        rollback::rollback,
+        new ServiceRollbackRequest(definitions, env, service, null, REQUESTED_BY, reason));
+    return WorkflowStub.fromTyped(rollback);
+  }
+
+  /**
+   * The config repo commits on main that roll a version back ({@code Conveyor-Rollback-Of}) for
+   * {@code workflowId}, newest first, read with the git CLI.
+   */
+  public List<String> rollbackCommitsOf(String workflowId) {
+    List<String> commits = new ArrayList<>();
+    String log =
+        git(
+            configRepo,
+            "log",
+            "--format=%H %(trailers:key=Conveyor-Workflow-Id,valueonly,separator=%x2C)"
+                + " %(trailers:key=Conveyor-Rollback-Of,valueonly,separator=%x2C)",
+            "main");
+    for (String line : log.lines().toList()) {
+      String[] parts = line.strip().split(" ");
+      if (parts.length == 3 && parts[1].equals(workflowId) && !parts[2].isBlank()) {
+        commits.add(parts[0]);
+      }
+    }
+    return commits;
+  }
+
   /** Starts the deployment as the starter does; returns the stub to wait on. */
   public WorkflowStub start(WorkflowClient client, String env, String commit, Duration timeout) {
     tags.add(imageRepository() + ":" + commit);
@@ -231,6 +293,13 @@ public final class DeploymentWorld implements AutoCloseable {
    * when it does not have it.
    */
   public Optional<String> registryDigest(String tag) {
+    return registryDigest(service, tag);
+  }
+
+  /**
+   * {@code Docker-Content-Digest} of {@code conveyor-test/<service>:<tag>} in the real registry.
+   */
+  static Optional<String> registryDigest(String service, String tag) {
     OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
     Request head =
         new Request.Builder()
@@ -286,7 +355,8 @@ public final class DeploymentWorld implements AutoCloseable {
       String consulUrl,
       String repo,
       String notify,
-      Duration healthTimeout) {
+      Duration healthTimeout,
+      Duration bake) {
     return String.join(
         "\n",
         "version: 1",
@@ -298,7 +368,7 @@ public final class DeploymentWorld implements AutoCloseable {
         "    bake: 1s",
         "  prod:",
         "    target: marathon",
-        "    bake: 1s",
+        "    bake: " + bake.toSeconds() + "s",
         "    marathon: { url: \"" + marathonUrl + "\" }",
         "    consul: { url: \"" + consulUrl + "\" }",
         "services:",
@@ -363,6 +433,8 @@ public final class DeploymentWorld implements AutoCloseable {
     private String previousImage;
     private Duration healthTimeout = Duration.ofSeconds(45);
     private WebhookSink sink;
+    private Duration bake = Duration.ofSeconds(1);
+    private boolean previousCommitted;
 
     private Builder(Path dir, String service) {
       this.dir = dir;
@@ -431,6 +503,21 @@ public final class DeploymentWorld implements AutoCloseable {
     public Builder withPreviousImage() {
       return previousImage(
           registry + "/" + REGISTRY_PATH + "/" + service + "@sha256:" + "0".repeat(63) + "1");
+    }
+
+    /**
+     * Like {@link #withPreviousImage}, and the config repo holds that version too, committed as an
+     * earlier deployment would have (so a rollback has a version to restore).
+     */
+    public Builder withPreviousDeployment() {
+      this.previousCommitted = true;
+      return withPreviousImage();
+    }
+
+    /** The prod environment's bake window (default 1 s: tests wait for the deployment's end). */
+    public Builder bake(Duration window) {
+      this.bake = window;
+      return this;
     }
 
     public Builder healthTimeout(Duration timeout) {
