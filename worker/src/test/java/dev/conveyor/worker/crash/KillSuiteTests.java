@@ -83,6 +83,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  * attempt 1, running on the first worker) and afterwards (that activity completed by the second
  * worker).
  *
+ * <p>The same SIGKILL also hits a release and four rollbacks ({@link FlowKillPoint}, {@link
+ * FlowScenario}), each in its own world: a release of a 3-service chain with children at different
+ * stages, a rollback started as {@code ./conveyor rollback} does (mid-redeploy, mid-health) and a
+ * rollback signalled in a deployment's bake window (after its commit, mid-health). The release must
+ * complete with every service deployed once; each rollback with exactly one rollback commit, KV and
+ * Marathon back at the earlier image, and one notification per idempotency key.
+ *
  * <p>Both workers run with {@code conveyor.worker.test.heartbeat-timeout} so that Temporal notices
  * the dead worker's activities within seconds; the production timeouts and what they mean for
  * recovery are in docs/reliability.md. The measured resume times land in {@code

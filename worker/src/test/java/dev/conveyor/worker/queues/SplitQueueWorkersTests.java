@@ -12,10 +12,11 @@ import dev.conveyor.activities.testing.SourceRepos;
 import dev.conveyor.activities.testing.TestDocker;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
-import dev.conveyor.workflows.deploy.DeployRequest;
-import dev.conveyor.workflows.deploy.DeployResult;
-import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
-import io.temporal.api.enums.v1.EventType;
+import dev.conveyor.workflows.release.ReleaseRequest;
+import dev.conveyor.workflows.release.ReleaseResult;
+import dev.conveyor.workflows.release.ServiceRelease;
+import dev.conveyor.workflows.release.ServiceState;
+import dev.conveyor.workflows.release.StackReleaseWorkflow;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -27,6 +28,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,21 +41,32 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Scale-out, proven with real processes: a standalone Temporal test server, one worker JVM that
  * serves only the build queue and one that serves only the control queue, the real Docker engine,
- * registry and Git. A 3-service chain (a ← b ← c) is deployed one service after another (a release
- * will do exactly that once releases exist; this test then becomes a release of the chain). Then
- * the build worker is SIGKILLed in the middle of a build; a new build worker picks the build up
- * again after the activity's heartbeat timeout, and the deployment completes with one config
- * commit.
+ * registry and Git. One release of a 3-service chain (a &lt;- b &lt;- c) runs through them, and in
+ * the middle of it the build worker is SIGKILLed while it builds a: b and c are built and wait at
+ * their gates (they need a healthy), a's slow build step runs in the engine. A new build worker
+ * takes a's build over once Temporal notices the dead one (the control worker sets the crash tests'
+ * heartbeat timeout), and the release completes with one config commit per service.
+ *
+ * <p>One release proves both halves of the claim at once. Routing: every Build and Push activity of
+ * the release was started by a build worker and every other activity and workflow task by the
+ * control worker (identities in the histories), b's and c's builds completed on the first build
+ * worker, a's (attempt 2) on the second, the control worker counted no build and logged none.
+ * Survival: a's build is retried on the new build worker and nothing is done twice.
  */
 @RequiresDocker
 class SplitQueueWorkersTests {
   private static final String WORKER_MAIN = "dev.conveyor.worker.WorkerApplication";
   private static final String TEST_SERVER_MAIN = "io.temporal.testserver.TestServer";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration DEPLOY_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration TO_THE_KILL = Duration.ofSeconds(90);
 
-  /** The build's heartbeat timeout (1 min) decides when the killed attempt is retried. */
-  private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(150);
+  /**
+   * Temporal notices the killed build worker when the build's heartbeat times out; the control
+   * worker overrides that timeout (production: 1 min) as the kill suite does.
+   */
+  private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(15);
+
+  private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(180);
 
   @TempDir Path dir;
 
@@ -90,22 +104,29 @@ class SplitQueueWorkersTests {
   }
 
   @Test
-  void buildsRunOnlyOnTheBuildWorkerAndABuildSurvivesItsWorkersSigkill() throws Exception {
+  void aReleaseBuildsOnlyOnTheBuildWorkerAndSurvivesItsSigkillMidBuild() throws Exception {
     String run = env.substring(env.indexOf('-') + 1);
     List<String> chain = List.of("a-" + run, "b-" + run, "c-" + run);
-    List<String> commits = new ArrayList<>();
+    // a's build has a slow step, so the build worker can be killed in the middle of it
+    String marker = run + "-slow";
+    Map<String, String> commits = new LinkedHashMap<>();
     for (String service : chain) {
-      commits.add(
-          SourceRepos.bareWithCommit(
-                  dir.resolve(service + ".git"),
-                  BusyboxImages.context().withVersion(service).files())
-              .commit());
+      BusyboxImages.Context context = BusyboxImages.context().withVersion(service);
+      if (service.equals(chain.get(0))) {
+        context =
+            context.withDockerfileLines(
+                "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 8 # " + marker + "\"]");
+      }
+      commits.put(
+          service,
+          SourceRepos.bareWithCommit(dir.resolve(service + ".git"), context.files()).commit());
     }
     ConfigRepoFixture config = ConfigRepoFixture.create(dir);
     for (String service : chain) {
       config.pushFile("marathon/" + service + ".json", appTemplate(service), "add " + service);
     }
     config.pushFile("conveyor.yaml", definitions(chain), "deploy the chain to " + env);
+    int commitsBefore = config.commitCount("main");
 
     int temporalPort = ChildJvm.freePort();
     ChildJvm server =
@@ -131,78 +152,127 @@ class SplitQueueWorkersTests {
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
 
-    // The chain in dependency order, each started once the one before it is healthy.
-    for (int i = 0; i < chain.size(); i++) {
-      DeployResult result =
-          deploy(client, config.remote(), chain.get(i), commits.get(i))
-              .getResult(DEPLOY_TIMEOUT.toSeconds(), TimeUnit.SECONDS, DeployResult.class);
-      assertThat(result.reused()).as(chain.get(i) + " was built, not reused").isFalse();
-      assertThat(result.image()).contains("/" + chain.get(i) + "@sha256:");
+    String releaseId = WorkflowIds.release(env, "chain", "r1");
+    workflowIds.add(releaseId);
+    chain.forEach(s -> workflowIds.add(WorkflowIds.deployment(env, s, commits.get(s))));
+    StackReleaseWorkflow release =
+        client.newWorkflowStub(
+            StackReleaseWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.CONTROL)
+                .setWorkflowId(releaseId)
+                .setWorkflowExecutionTimeout(RELEASE_TIMEOUT.plusMinutes(1))
+                .build());
+    WorkflowClient.start(
+        release::release,
+        new ReleaseRequest(
+            config.remote().toString(),
+            env,
+            "chain",
+            List.of(),
+            Map.of(),
+            "scale-test",
+            false,
+            0,
+            0));
+
+    // b and c built and waiting for a; a's slow build step running in the engine
+    awaitBeforeTheKill(release, chain, marker);
+    build.kill();
+    progress("build worker killed in the middle of a's build; b and c wait at their gates");
+    assertThat(build.output()).contains("built 127.0.0.1:5000/" + chain.get(1));
+    assertThat(build.output()).contains("built 127.0.0.1:5000/" + chain.get(2));
+
+    int secondBuildPort = ChildJvm.freePort();
+    ChildJvm secondBuild = startWorker("build-worker-2", "build", secondBuildPort, temporalPort);
+    ReleaseResult result =
+        WorkflowStub.fromTyped(release)
+            .getResult(RELEASE_TIMEOUT.toSeconds(), TimeUnit.SECONDS, ReleaseResult.class);
+    progress("the release completed");
+
+    assertThat(result.outcome()).isEqualTo("SUCCEEDED");
+    assertThat(result.services())
+        .extracting(ServiceRelease::service)
+        .containsExactlyElementsOf(chain);
+    for (ServiceRelease released : result.services()) {
+      assertThat(released.state()).as(released.service()).isEqualTo(ServiceState.SUCCEEDED);
+      assertThat(released.image()).contains("/" + released.service() + "@sha256:");
+      // one config commit per service, the one the release reports
+      String commitsOfDeployment =
+          config
+              .git()
+              .run(
+                  config.remote(),
+                  "log",
+                  "--format=%H",
+                  "--fixed-strings",
+                  "--grep=Conveyor-Workflow-Id: " + released.workflowId(),
+                  "main");
+      assertThat(commitsOfDeployment.strip().lines())
+          .as("config commits of " + released.workflowId())
+          .containsExactly(released.configCommit());
+    }
+    assertThat(config.commitCount("main")).isEqualTo(commitsBefore + chain.size());
+    config.git().run(config.remote(), "fsck", "--strict");
+
+    // routing, from the histories: who started every activity and workflow task
+    String controlId = control.pid() + "@";
+    String firstBuildId = build.pid() + "@";
+    String secondBuildId = secondBuild.pid() + "@";
+    Map<String, List<String>> buildsBy = new LinkedHashMap<>();
+    for (String id : workflowIds) {
+      for (Started started : startedEvents(client, id)) {
+        if (started.type().equals("Build") || started.type().equals("Push")) {
+          assertThat(started.identity())
+              .as("%s of %s ran on a build worker", started.type(), id)
+              .satisfiesAnyOf(
+                  who -> assertThat(who).startsWith(firstBuildId),
+                  who -> assertThat(who).startsWith(secondBuildId));
+          if (started.type().equals("Build")) {
+            buildsBy
+                .computeIfAbsent(id, k -> new ArrayList<>())
+                .add(started.identity() + " attempt " + started.attempt());
+          }
+        } else {
+          assertThat(started.identity())
+              .as("%s of %s ran on the control worker", started.type(), id)
+              .startsWith(controlId);
+        }
+      }
+    }
+    String a = WorkflowIds.deployment(env, chain.get(0), commits.get(chain.get(0)));
+    assertThat(buildsBy.get(a))
+        .as("a's build: retried on the new build worker")
+        .singleElement()
+        .satisfies(b -> assertThat(b).startsWith(secondBuildId).endsWith("attempt 2"));
+    for (String service : chain.subList(1, 3)) {
+      assertThat(buildsBy.get(WorkflowIds.deployment(env, service, commits.get(service))))
+          .as(service + "'s build: on the first build worker, once")
+          .singleElement()
+          .satisfies(b -> assertThat(b).startsWith(firstBuildId).endsWith("attempt 1"));
     }
 
-    progress("the chain is deployed");
-    PrometheusScrape buildMetrics = PrometheusScrape.of(buildPort);
+    // routing, from the logs and metrics
+    assertThat(secondBuild.output()).contains("built 127.0.0.1:5000/" + chain.get(0));
+    assertThat(control.output()).doesNotContain(": built ");
+    PrometheusScrape buildMetrics = PrometheusScrape.of(secondBuildPort);
     PrometheusScrape controlMetrics = PrometheusScrape.of(controlPort);
     assertThat(buildMetrics.sum(stepCount(), Map.of("step", "Build", "outcome", "success")))
-        .isEqualTo(3);
+        .isEqualTo(1);
     assertThat(buildMetrics.sum(stepCount(), Map.of("step", "Push", "outcome", "success")))
-        .isEqualTo(3);
+        .isEqualTo(1);
     assertThat(buildMetrics.sum(stepCount(), Map.of("step", "Resolve"))).isZero();
     assertThat(controlMetrics.sum(stepCount(), Map.of("step", "Build"))).isZero();
     assertThat(controlMetrics.sum(stepCount(), Map.of("step", "Push"))).isZero();
     assertThat(controlMetrics.sum(stepCount(), Map.of("step", "Resolve", "outcome", "success")))
         .isEqualTo(3);
     assertThat(controlMetrics.sum(stepCount(), Map.of("step", "AwaitHealthy"))).isEqualTo(3);
-    assertThat(build.output()).contains("built 127.0.0.1:5000/" + chain.get(2));
-    assertThat(control.output()).doesNotContain(": built ");
-
-    // A new commit of the first service whose build takes a while, and a build worker that dies
-    // in the middle of it.
-    String marker = run + "-slow";
-    String slowCommit =
-        SourceRepos.commit(
-            dir.resolve(chain.get(0) + ".git"),
-            BusyboxImages.context()
-                .withVersion(chain.get(0) + "-2")
-                .withDockerfileLines(
-                    "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 4 # " + marker + "\"]")
-                .files(),
-            "slow build");
-    WorkflowStub slow = deploy(client, config.remote(), chain.get(0), slowCommit);
-    String slowId = WorkflowIds.deployment(env, chain.get(0), slowCommit);
-    awaitBuildStepRunning(marker);
-    build.kill();
-    progress("build worker killed in the middle of the slow build");
-    assertThat(slow.getExecution()).isNotNull();
-
-    ChildJvm secondBuild =
-        startWorker("build-worker-2", "build", ChildJvm.freePort(), temporalPort);
-    // While Temporal waits for the killed build's heartbeat timeout: Conveyor's deployment
-    // counters and the SDK's worker metrics share the control worker's endpoint.
+    // Conveyor's deployment counters and the SDK's worker metrics share the control worker's
+    // endpoint.
     awaitDeploymentsCounted(controlPort, chain.get(1));
-    DeployResult recovered =
-        slow.getResult(RECOVERY_TIMEOUT.toSeconds(), TimeUnit.SECONDS, DeployResult.class);
-
-    progress("the slow deployment completed on the new build worker");
-    assertThat(recovered.reused()).isFalse();
-    assertThat(secondBuild.output()).contains("built 127.0.0.1:5000/" + chain.get(0));
-    assertThat(buildAttempts(client, slowId)).as("attempts of the Build activity").isEqualTo(2);
-    String commitsOfDeployment =
-        config
-            .git()
-            .run(
-                config.remote(),
-                "log",
-                "--format=%H",
-                "--fixed-strings",
-                "--grep=Conveyor-Workflow-Id: " + slowId,
-                "main");
-    assertThat(commitsOfDeployment.strip().lines()).as("config commits of " + slowId).hasSize(1);
-    assertThat(commitsOfDeployment.strip()).isEqualTo(recovered.configCommit());
-    config.git().run(config.remote(), "fsck", "--strict");
   }
 
-  /** Where the time goes: the recovery waits for the build's one-minute heartbeat timeout. */
+  /** Where the time goes: the recovery waits for the build's heartbeat timeout. */
   private void progress(String what) {
     System.out.printf(
         "SplitQueueWorkersTests +%.1fs: %s%n", (System.nanoTime() - startNanos) / 1e9, what);
@@ -220,66 +290,77 @@ class SplitQueueWorkersTests {
         WORKER_MAIN,
         List.of(
             "--conveyor.worker.queues=" + queues,
+            // read by the worker that runs the workflows: the activities' heartbeat timeout
+            "--conveyor.worker.test.heartbeat-timeout=" + HEARTBEAT_TIMEOUT.toSeconds() + "s",
             "--spring.temporal.connection.target=127.0.0.1:" + temporalPort,
             "--server.port=" + httpPort,
             "--conveyor.worker.data-dir=" + dir.resolve(queues + "-data")));
   }
 
-  private WorkflowStub deploy(
-      WorkflowClient client, Path definitions, String service, String commit) {
-    String id = WorkflowIds.deployment(env, service, commit);
-    workflowIds.add(id);
-    ServiceDeploymentWorkflow workflow =
-        client.newWorkflowStub(
-            ServiceDeploymentWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setTaskQueue(TaskQueues.CONTROL)
-                .setWorkflowId(id)
-                .setWorkflowExecutionTimeout(Duration.ofMinutes(5))
-                .build());
-    WorkflowClient.start(
-        workflow::deploy,
-        new DeployRequest(definitions.toString(), env, service, commit, "scale-test", false));
-    return WorkflowStub.fromTyped(workflow);
-  }
-
-  /** Waits until the engine runs the Dockerfile step that carries {@code marker}. */
-  private void awaitBuildStepRunning(String marker) throws InterruptedException {
-    Instant deadline = Instant.now().plus(DEPLOY_TIMEOUT);
+  /** Waits until b and c are built and wait at their gates while a's slow step runs. */
+  private void awaitBeforeTheKill(StackReleaseWorkflow release, List<String> chain, String marker)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(TO_THE_KILL);
+    String last = "no status yet";
     while (Instant.now().isBefore(deadline)) {
-      for (Container container : docker.listContainersCmd().exec()) {
-        if (container.getCommand() != null && container.getCommand().contains(marker)) {
-          return;
+      try {
+        Map<String, ServiceState> states = new LinkedHashMap<>();
+        release.status().services().forEach(s -> states.put(s.service(), s.state()));
+        last = states.toString();
+        if (states.get(chain.get(1)) == ServiceState.WAITING
+            && states.get(chain.get(2)) == ServiceState.WAITING
+            && states.get(chain.get(0)) == ServiceState.BUILDING) {
+          if (slowStepRunning(marker)) {
+            return;
+          }
         }
+      } catch (RuntimeException notYet) {
+        last = notYet.toString();
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("the slow build step never started");
+    throw new AssertionError(
+        "never saw b and c built while a's slow build step ran; last release status: " + last);
   }
 
-  /** How many times the Build activity was started, from the workflow's history. */
-  private static long buildAttempts(WorkflowClient client, String workflowId) {
+  private boolean slowStepRunning(String marker) {
+    for (Container container : docker.listContainersCmd().exec()) {
+      if (container.getCommand() != null && container.getCommand().contains(marker)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An activity or workflow task as its history records it: who started it, which attempt. */
+  private record Started(String type, String identity, int attempt) {}
+
+  private static List<Started> startedEvents(WorkflowClient client, String workflowId) {
     List<HistoryEvent> events = client.fetchHistory(workflowId).getHistory().getEventsList();
-    long scheduledBuild =
-        events.stream()
-            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-            .filter(
-                e ->
-                    e.getActivityTaskScheduledEventAttributes()
-                        .getActivityType()
-                        .getName()
-                        .equals("Build"))
-            .map(HistoryEvent::getEventId)
-            .findFirst()
-            .orElseThrow();
-    // A started event is written once per activity, with the attempt that completed it.
-    return events.stream()
-        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
-        .filter(
-            e -> e.getActivityTaskStartedEventAttributes().getScheduledEventId() == scheduledBuild)
-        .mapToLong(e -> e.getActivityTaskStartedEventAttributes().getAttempt())
-        .findFirst()
-        .orElseThrow();
+    Map<Long, String> scheduled = new HashMap<>();
+    List<Started> started = new ArrayList<>();
+    for (HistoryEvent e : events) {
+      switch (e.getEventType()) {
+        case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
+            scheduled.put(
+                e.getEventId(),
+                e.getActivityTaskScheduledEventAttributes().getActivityType().getName());
+        case EVENT_TYPE_ACTIVITY_TASK_STARTED -> {
+          var attributes = e.getActivityTaskStartedEventAttributes();
+          started.add(
+              new Started(
+                  scheduled.get(attributes.getScheduledEventId()),
+                  attributes.getIdentity(),
+                  attributes.getAttempt()));
+        }
+        case EVENT_TYPE_WORKFLOW_TASK_STARTED ->
+            started.add(
+                new Started(
+                    "workflow task", e.getWorkflowTaskStartedEventAttributes().getIdentity(), 0));
+        default -> {}
+      }
+    }
+    return started;
   }
 
   /**
