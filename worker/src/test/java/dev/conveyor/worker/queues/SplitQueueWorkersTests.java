@@ -115,7 +115,7 @@ class SplitQueueWorkersTests {
       if (service.equals(chain.get(0))) {
         context =
             context.withDockerfileLines(
-                "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 8 # " + marker + "\"]");
+                "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"sleep 12 # " + marker + "\"]");
       }
       commits.put(
           service,
