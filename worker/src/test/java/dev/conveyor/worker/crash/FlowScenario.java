@@ -7,6 +7,7 @@ import dev.conveyor.worker.testing.HeldClock;
 import dev.conveyor.worker.testing.Hold;
 import dev.conveyor.worker.testing.HttpFaultProxy;
 import dev.conveyor.worker.testing.StackWorld;
+import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.DeployResult;
 import dev.conveyor.workflows.deploy.RollbackRequest;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
@@ -122,10 +123,7 @@ final class FlowScenario {
     }
     s.world = builder.build();
     s.deploymentId = s.world.workflowId(ENV, s.world.head());
-    s.mainId =
-        bake
-            ? s.deploymentId
-            : dev.conveyor.workflows.WorkflowIds.rollback(ENV, s.world.service(), "k1");
+    s.mainId = bake ? s.deploymentId : WorkflowIds.rollback(ENV, s.world.service(), "k1");
     s.workflowIds.add(s.mainId);
     String type =
         switch (point) {

@@ -60,6 +60,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,7 +142,7 @@ class KillSuiteTests {
         "--"
             + HoldPoints.PROPERTY
             + "="
-            + java.util.stream.Stream.concat(
+            + Stream.concat(
                     scenarios.values().stream().map(s -> s.rule),
                     flows.values().stream().map(f -> f.rule))
                 .filter(r -> r != null)
@@ -670,7 +671,7 @@ class KillSuiteTests {
         }
       }
       List<String> waiting =
-          java.util.stream.Stream.concat(
+          Stream.concat(
                   batch.stream().filter(s -> s.reachedAt == null).map(s -> s.point.label()),
                   flowBatch.stream().filter(f -> f.reachedAt == null).map(f -> f.point.label()))
               .toList();
