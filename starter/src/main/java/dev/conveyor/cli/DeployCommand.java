@@ -1,6 +1,7 @@
 package dev.conveyor.cli;
 
 import dev.conveyor.workflows.deploy.DeployRequest;
+import dev.conveyor.workflows.job.JobDeployRequest;
 import io.temporal.client.WorkflowClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +16,14 @@ import picocli.CommandLine.Spec;
     name = "deploy",
     mixinStandardHelpOptions = true,
     description = {
-      "Deploys one commit of one service to one environment.",
-      "Prints the workflow id (deploy/<env>/<service>/<commit12>); the same commit twice is one",
-      "workflow."
+      "Deploys one commit of one service (--service) or one batch job (--job) to one environment.",
+      "Prints the workflow id (deploy/<env>/<service>/<commit12>, job/<env>/<job>/<commit12>);",
+      "the same commit twice is one workflow."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:started (with --wait: deployed and healthy)",
-      "1:with --wait: the deployment failed, or ended SKIPPED or SUPERSEDED (nothing deployed)",
+      "1:with --wait: the deployment failed (or was rolled back), or ended SKIPPED or SUPERSEDED",
       "2:usage error, or Temporal unreachable"
     })
 final class DeployCommand implements Callable<Integer> {
@@ -31,8 +32,13 @@ final class DeployCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
   @Mixin TemporalOptions temporal;
 
-  @Option(names = "--service", required = true, description = "Service name from conveyor.yaml.")
+  @Option(names = "--service", description = "Service name from conveyor.yaml.")
   String service;
+
+  @Option(
+      names = "--job",
+      description = "Batch job name from the jobs section of conveyor.yaml (Chronos).")
+  String job;
 
   @Option(names = "--env", required = true, description = "Environment name from conveyor.yaml.")
   String env;
@@ -54,7 +60,9 @@ final class DeployCommand implements Callable<Integer> {
   @Option(names = "--by", description = "Who asks (default: $USER).")
   String by;
 
-  @Option(names = "--force", description = "Let the target override a deployment in progress.")
+  @Option(
+      names = "--force",
+      description = "Let the target override a deployment in progress (services only).")
   boolean force;
 
   @Option(names = "--wait", description = "Show each step as it finishes and wait for the end.")
@@ -63,6 +71,17 @@ final class DeployCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    if ((service == null) == (job == null)) {
+      err.println(
+          "conveyor deploy: pass exactly one of --service (a service) and --job (a batch job)"
+              + (service == null ? "" : "; --service and --job cannot be used together"));
+      return ConveyorCli.USAGE;
+    }
+    if (job != null && force) {
+      err.println("conveyor deploy: --force applies to services only; leave it out with --job");
+      return ConveyorCli.USAGE;
+    }
     if (!COMMIT.matcher(commit).matches()) {
       spec.commandLine()
           .getErr()
@@ -73,6 +92,9 @@ final class DeployCommand implements Callable<Integer> {
       return ConveyorCli.USAGE;
     }
     String location = definitionsLocation(definitions);
+    if (job != null) {
+      return deployJob(location, out);
+    }
     try (TemporalOptions.Connection connection = temporal.connect()) {
       WorkflowClient client = connection.client();
       DeployRequest request =
@@ -84,6 +106,21 @@ final class DeployCommand implements Callable<Integer> {
         return ConveyorCli.OK;
       }
       return new StatusPrinter(out).follow(client, workflowId);
+    }
+  }
+
+  /** Starts {@code job/<env>/<job>/<commit12>}; with --wait follows it to its end. */
+  private int deployJob(String location, java.io.PrintWriter out) {
+    try (TemporalOptions.Connection connection = temporal.connect()) {
+      WorkflowClient client = connection.client();
+      StartOutcome outcome =
+          new JobDeploymentStarter(client)
+              .start(new JobDeployRequest(location, env, job, commit, requester(by)));
+      out.println(outcome.started() ? outcome.workflowId() : outcome.describe());
+      if (!await) {
+        return ConveyorCli.OK;
+      }
+      return new JobStatusPrinter(out).follow(client, outcome.workflowId());
     }
   }
 

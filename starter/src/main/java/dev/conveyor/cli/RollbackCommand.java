@@ -4,6 +4,9 @@ import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.RollbackRequest;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.job.JobRollbackRequest;
+import dev.conveyor.workflows.job.JobRollbackResult;
+import dev.conveyor.workflows.job.JobRollbackWorkflow;
 import dev.conveyor.workflows.rollback.RollbackResult;
 import dev.conveyor.workflows.rollback.RollbackWorkflow;
 import dev.conveyor.workflows.rollback.ServiceRollbackRequest;
@@ -33,10 +36,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Makes an earlier version of a service live again, through a config commit, KV, the target",
-      "and the health gate.",
+      "and the health gate; or an earlier definition of a batch job, through a config commit, KV",
+      "and Chronos.",
       "  --service S --env E: starts rollback/<env>/<service>/<time> (after the bake window).",
-      "  --id DEPLOY_ID: asks a running or baking deployment to roll itself back (update",
-      "  requestRollback); a refusal (e.g. nothing to roll back to) is printed at once."
+      "  --job J --env E: starts job-rollback/<env>/<job>/<time> (after the job deployment ended).",
+      "  --id DEPLOY_ID: asks a running or baking deployment (deploy/... or job/...) to roll",
+      "  itself back (update requestRollback); a refusal (e.g. nothing to roll back to) is printed",
+      "  at once."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -57,13 +63,17 @@ final class RollbackCommand implements Callable<Integer> {
   @Option(names = "--service", description = "Service name from conveyor.yaml.")
   String service;
 
+  @Option(names = "--job", description = "Batch job name from the jobs section of conveyor.yaml.")
+  String job;
+
   @Option(names = "--env", description = "Environment name from conveyor.yaml.")
   String env;
 
   @Option(
       names = "--to",
       paramLabel = "COMMIT",
-      description = "Config repo commit whose app definition to restore (default: the previous).")
+      description =
+          "Config repo commit whose app (or job) definition to restore (default: the previous).")
   String to;
 
   @Option(
@@ -95,19 +105,35 @@ final class RollbackCommand implements Callable<Integer> {
       return ConveyorCli.USAGE;
     }
     if (deploymentId != null) {
-      if (service != null || env != null || to != null) {
+      if (service != null || job != null || env != null || to != null) {
         err.println(
-            "conveyor rollback: --id rolls back that deployment; leave out --service, --env, --to");
+            "conveyor rollback: --id rolls back that deployment; leave out --service, --job,"
+                + " --env, --to");
         return ConveyorCli.USAGE;
       }
       try (TemporalOptions.Connection connection = temporal.connect()) {
         return requestRollback(connection.client(), out, err);
       }
     }
+    if (service != null && job != null) {
+      err.println(
+          "conveyor rollback: --service and --job cannot be used together; pass one of them");
+      return ConveyorCli.USAGE;
+    }
+    if (job != null) {
+      if (env == null) {
+        err.println("conveyor rollback: --job needs --env (the environment to roll back in)");
+        return ConveyorCli.USAGE;
+      }
+      String location = DeployCommand.definitionsLocation(definitions);
+      try (TemporalOptions.Connection connection = temporal.connect()) {
+        return startJobRollback(connection.client(), location, out, err);
+      }
+    }
     if (service == null || env == null) {
       err.println(
           "conveyor rollback: pass --service and --env (or --id DEPLOY_ID for a running"
-              + " deployment)");
+              + " deployment), or --job and --env for a batch job");
       return ConveyorCli.USAGE;
     }
     String location = DeployCommand.definitionsLocation(definitions);
@@ -131,7 +157,9 @@ final class RollbackCommand implements Callable<Integer> {
       err.println(
           "conveyor rollback: no running workflow "
               + deploymentId
-              + "; after the bake window use --service and --env");
+              + (deploymentId.startsWith("job/")
+                  ? "; once a job deployment has ended use --job and --env"
+                  : "; after the bake window use --service and --env"));
       return ConveyorCli.USAGE;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
@@ -172,6 +200,41 @@ final class RollbackCommand implements Callable<Integer> {
       return RollbackResult.ROLLED_BACK.equals(result.outcome())
           ? ConveyorCli.OK
           : ConveyorCli.FAILED;
+    } catch (WorkflowFailedException failed) {
+      err.println(workflowId + ": " + innermost(failed));
+      return ConveyorCli.FAILED;
+    }
+  }
+
+  private int startJobRollback(
+      WorkflowClient client, String location, PrintWriter out, PrintWriter err) {
+    String workflowId =
+        WorkflowIds.jobRollback(env, job, ZonedDateTime.now(ZoneOffset.UTC).format(ROLLBACK_ID));
+    JobRollbackWorkflow rollback =
+        client.newWorkflowStub(
+            JobRollbackWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.CONTROL)
+                .setWorkflowId(workflowId)
+                .setStaticSummary("rollback of job " + job + " in " + env + ": " + reason)
+                .build());
+    JobRollbackRequest request =
+        new JobRollbackRequest(location, env, job, to, DeployCommand.requester(by), reason);
+    try {
+      WorkflowClient.start(rollback::rollback, request);
+    } catch (WorkflowExecutionAlreadyStarted twice) {
+      err.println("conveyor rollback: " + workflowId + " is already running; wait a second");
+      return ConveyorCli.USAGE;
+    }
+    out.println(workflowId);
+    if (!await) {
+      return ConveyorCli.OK;
+    }
+    try {
+      JobRollbackResult result =
+          WorkflowStub.fromTyped(rollback).getResult(JobRollbackResult.class);
+      out.println("rolled_back: " + result.detail());
+      return ConveyorCli.OK;
     } catch (WorkflowFailedException failed) {
       err.println(workflowId + ": " + innermost(failed));
       return ConveyorCli.FAILED;

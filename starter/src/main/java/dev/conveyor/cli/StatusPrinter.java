@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintWriter;
@@ -29,8 +30,13 @@ final class StatusPrinter {
   }
 
   int printOnce(WorkflowClient client, String workflowId) {
+    WorkflowExecutionDescription description = describe(client, workflowId);
+    if (JobStatusPrinter.handles(description.getWorkflowType())) {
+      return new JobStatusPrinter(out)
+          .printOnce(client, workflowId, description.getWorkflowType(), description.getStatus());
+    }
     DeployStatus status = query(client, workflowId);
-    WorkflowExecutionStatus execution = executionStatus(client, workflowId);
+    WorkflowExecutionStatus execution = description.getStatus();
     out.printf("%s  %s%n", workflowId, execution.name().replace("WORKFLOW_EXECUTION_STATUS_", ""));
     if (status == null) {
       out.println("  (no worker answered the status query; start one with ./conveyor worker)");
@@ -136,10 +142,14 @@ final class StatusPrinter {
     }
   }
 
-  private static WorkflowExecutionStatus executionStatus(WorkflowClient client, String workflowId) {
+  static WorkflowExecutionStatus executionStatus(WorkflowClient client, String workflowId) {
+    return describe(client, workflowId).getStatus();
+  }
+
+  private static WorkflowExecutionDescription describe(WorkflowClient client, String workflowId) {
     try {
       WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
-      return stub.describe().getStatus();
+      return stub.describe();
     } catch (WorkflowNotFoundException e) {
       throw new ConveyorCli.EnvironmentException(
           "no workflow "

@@ -16,6 +16,7 @@ import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.job.JobDeploymentWorkflowImpl;
+import dev.conveyor.workflows.job.JobRollbackWorkflowImpl;
 import dev.conveyor.workflows.lane.ServiceLaneWorkflowImpl;
 import dev.conveyor.workflows.promotion.PromotionWorkflowImpl;
 import dev.conveyor.workflows.release.StackReleaseWorkflowImpl;
@@ -86,7 +87,8 @@ class WorkerStartupTests {
     assertThat(control.isWorkflowRegistered(StackReleaseWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(PromotionWorkflowImpl.class)).isTrue();
     assertThat(control.isWorkflowRegistered(RollbackWorkflowImpl.class)).isTrue();
-    assertThat(control.getRegisteredWorkflowInfo()).hasSize(6);
+    assertThat(control.isWorkflowRegistered(JobRollbackWorkflowImpl.class)).isTrue();
+    assertThat(control.getRegisteredWorkflowInfo()).hasSize(7);
     assertThat(beanNames(control))
         .containsExactlyInAnyOrder(
             "resolveActivities",

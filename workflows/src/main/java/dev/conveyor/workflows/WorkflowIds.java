@@ -41,6 +41,14 @@ public final class WorkflowIds {
   }
 
   /**
+   * {@code job-rollback/<env>/<job>/<rollbackId>}: one operator rollback of a job ({@code
+   * ./conveyor rollback --job}); the starter picks {@code rollbackId} as for {@link #rollback}.
+   */
+  public static String jobRollback(String env, String job, String rollbackId) {
+    return "job-rollback/" + env + "/" + job + "/" + rollbackId;
+  }
+
+  /**
    * {@code lane/<env>/<service>}: the long-lived lane that lets one deployment at a time through.
    */
   public static String lane(String env, String service) {

@@ -181,10 +181,11 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
    */
   @Override
   public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
+    Kind kind = request.kind() == WorkloadKind.JOB ? Kind.JOB : Kind.SERVICE;
     String env = name("env", request.env());
-    String service = name("service", request.service());
+    String service = name(kind.what, request.service());
     String workflowId = required("workflowId", request.workflowId());
-    String path = "marathon/" + env + "/" + service + ".json";
+    String path = kind.directory + "/" + env + "/" + service + ".json";
     Optional<String> run = runId.get();
     ConfigRepo repo = ConfigRepo.open(request.definitions(), settings);
     RollbackCommitResult[] answer = new RollbackCommitResult[1];
@@ -213,7 +214,9 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
                       .orElseThrow(
                           () ->
                               nothing(
-                                  service
+                                  kind.what
+                                      + " "
+                                      + service
                                       + " was never deployed to "
                                       + env
                                       + " ("
@@ -239,9 +242,9 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
                         + " committed",
                     FailureTypes.CONFLICT);
               }
-              Restore target = restoreTarget(head, changes, path, leaving, request.to());
+              Restore target = restoreTarget(head, changes, path, leaving, request.to(), kind);
               if (Arrays.equals(current, target.content())) {
-                answer[0] = target.result(head.commit(), path, false, leaving);
+                answer[0] = target.result(head.commit(), path, false, imageOf(kind, leaving));
                 return new ConfigRepo.Edit.Keep(head.commit());
               }
               Map<String, String> trailers = new LinkedHashMap<>();
@@ -273,7 +276,7 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
               String message =
                   CommitMessage.format(
                       "rollback " + service + " to " + to + " in " + env, trailers);
-              answer[0] = target.result(null, path, true, leaving);
+              answer[0] = target.result(null, path, true, imageOf(kind, leaving));
               return new ConfigRepo.Edit.Write(path, target.content(), message);
             },
             beforePush);
@@ -300,10 +303,17 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
 
   /** The version a rollback restores, and where it came from. */
   private record Restore(String from, byte[] content, String image, String commit) {
-    RollbackCommitResult result(String configCommit, String path, boolean created, byte[] left) {
-      return new RollbackCommitResult(
-          configCommit, path, created, from, image, commit, AppDefinitionFile.imageOf(left));
+    RollbackCommitResult result(
+        String configCommit, String path, boolean created, String leftImage) {
+      return new RollbackCommitResult(configCommit, path, created, from, image, commit, leftImage);
     }
+  }
+
+  /** The image of a committed definition: a Marathon app's or a Chronos job's. */
+  private static String imageOf(Kind kind, byte[] content) {
+    return kind == Kind.JOB
+        ? JobDefinitionFile.imageOf(content)
+        : AppDefinitionFile.imageOf(content);
   }
 
   private Restore restoreTarget(
@@ -311,7 +321,8 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
       List<ConfigRepo.PathChange> changes,
       String path,
       byte[] leaving,
-      String to)
+      String to,
+      Kind kind)
       throws java.io.IOException {
     if (to != null && !to.isBlank()) {
       String full = head.resolve(to);
@@ -328,7 +339,7 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
           break;
         }
       }
-      return new Restore(full, content, AppDefinitionFile.imageOf(content), commit);
+      return new Restore(full, content, imageOf(kind, content), commit);
     }
     java.util.Set<String> rolledBack = new java.util.HashSet<>();
     for (ConfigRepo.PathChange change : changes) {
@@ -344,17 +355,16 @@ public final class GitOpsActivitiesImpl implements GitOpsActivities {
       }
       byte[] content = change.content().get();
       return new Restore(
-          change.commit(),
-          content,
-          AppDefinitionFile.imageOf(content),
-          trailers.get(CommitMessage.COMMIT));
+          change.commit(), content, imageOf(kind, content), trailers.get(CommitMessage.COMMIT));
     }
     throw nothing(
         "no earlier version of "
             + path
             + " in the last "
             + HISTORY_LIMIT
-            + " commits (the service was deployed there only once)");
+            + " commits (the "
+            + kind.what
+            + " was deployed there only once)");
   }
 
   private static String lastChange(List<ConfigRepo.PathChange> changes, String head) {

@@ -47,6 +47,18 @@ final class JobDefinitionFile {
     return AppDefinitionFile.write(result);
   }
 
+  /**
+   * The {@code container.image} of a committed job definition, or null when it has none.
+   *
+   * @throws ApplicationFailure non-retryable {@link FailureTypes#INVALID_DEFINITIONS} when {@code
+   *     content} is not JSON
+   */
+  static String imageOf(byte[] content) {
+    JsonNode parsed = AppDefinitionFile.parse("a committed job definition", "(history)", content);
+    String image = parsed.path("container").path("image").asText("");
+    return image.isBlank() ? null : image;
+  }
+
   private static ApplicationFailure invalid(String message) {
     return ApplicationFailure.newNonRetryableFailure(message, FailureTypes.INVALID_DEFINITIONS);
   }

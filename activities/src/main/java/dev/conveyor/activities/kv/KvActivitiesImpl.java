@@ -111,17 +111,24 @@ public final class KvActivitiesImpl implements KvActivities {
   }
 
   /**
-   * A rollback's KV write: {@code image} back to the restored image, {@code commit} to its commit
-   * (deleted when unknown), {@code previous} to the image it replaced (the rolled-back one), in the
-   * same compare-and-set as {@link #recordImage} and with the same crash ordering. Idempotent: when
-   * {@code image} already holds the restored image, nothing is written. When the request names the
-   * image it undoes and {@code image} holds a third one, a newer deployment has moved on: {@link
-   * FailureTypes#CONFLICT}, nothing written.
+   * A rollback's KV write (a job's under {@code conveyor/<env>/jobs/<job>/}): {@code image} back to
+   * the restored image, {@code commit} to its commit (deleted when unknown), {@code previous} to
+   * the image it replaced (the rolled-back one), in the same compare-and-set as {@link
+   * #recordImage} and with the same crash ordering. Idempotent: when {@code image} already holds
+   * the restored image, nothing is written. When the request names the image it undoes and {@code
+   * image} holds a third one, a newer deployment has moved on: {@link FailureTypes#CONFLICT},
+   * nothing written.
    */
   @Override
   public KvResult restore(KvRestoreRequest request) {
     String base =
-        PREFIX + "/" + segment("env", request.env()) + "/" + segment("service", request.service());
+        PREFIX
+            + "/"
+            + segment("env", request.env())
+            + "/"
+            + (request.kind() == WorkloadKind.JOB
+                ? JOBS + "/" + segment("job", request.service())
+                : segment("service", request.service()));
     String imageKey = base + "/image";
     String image = required("image", request.image());
     KvStore store = storeFor(request.consulUrl());

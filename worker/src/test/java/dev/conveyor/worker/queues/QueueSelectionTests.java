@@ -48,7 +48,8 @@ class QueueSelectionTests {
             "JobDeploymentWorkflowImpl",
             "StackReleaseWorkflowImpl",
             "PromotionWorkflowImpl",
-            "RollbackWorkflowImpl");
+            "RollbackWorkflowImpl",
+            "JobRollbackWorkflowImpl");
     assertThat(workers.get(0).getActivityBeans())
         .containsExactly(
             "resolveActivities",

@@ -2,6 +2,8 @@ package dev.conveyor.workflows.job;
 
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.deploy.RollbackRequest;
+import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.steps.BuildActivities;
 import dev.conveyor.workflows.steps.BuildActivities.BuildRequest;
 import dev.conveyor.workflows.steps.BuildActivities.BuildResult;
@@ -10,6 +12,7 @@ import dev.conveyor.workflows.steps.BuildActivities.PushResult;
 import dev.conveyor.workflows.steps.GitOpsActivities;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.ConfigCommitResult;
+import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.JobActivities;
 import dev.conveyor.workflows.steps.JobActivities.JobRegistration;
 import dev.conveyor.workflows.steps.JobActivities.ListedJob;
@@ -37,13 +40,17 @@ import dev.conveyor.workflows.steps.WorkloadKind;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,12 +59,39 @@ import org.slf4j.Logger;
  * A job deployment: resolve, build, push, the service dependencies gate, KV, commit, register with
  * Chronos, verify the listing, an optional smoke run, notify. The steps it shares with a service
  * deployment run the same activities under the same options; see docs/jobs.md.
+ *
+ * <p>While it runs it accepts a rollback (signal {@code rollback}, update {@code requestRollback}).
+ * The steps run in a cancellation scope: a request cancels a long step (build, the dependencies
+ * gate, the smoke run) at once and stops the others at the next step boundary; then what was
+ * changed is undone through {@link JobRestorer}, the path {@code ./conveyor rollback --job} takes
+ * too: nothing before KV, KV only before the commit, else a rollback commit, KV and a new
+ * registration of the restored definition with Chronos. It has no bake window. Deployments recorded
+ * before rollbacks (no {@value #ROLLBACK_CHANGE} marker) run as they did.
  */
 public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
   private static final Logger log = Workflow.getLogger(JobDeploymentWorkflowImpl.class);
 
   /** Failure type of the workflow itself when a step fails: the message names step and reason. */
   public static final String JOB_DEPLOYMENT_FAILED = "JobDeploymentFailed";
+
+  /**
+   * Version marker of rollbacks (signal, update): deployments recorded before it run their steps
+   * outside a cancellation scope and never roll back.
+   */
+  static final String ROLLBACK_CHANGE = "job-rollback";
+
+  /**
+   * Failure type of a job deployment that was rolled back: the previous definition is current
+   * again; the message is {@code rolled back: <reason>}. The same as a service deployment's.
+   */
+  public static final String ROLLED_BACK = "RolledBack";
+
+  /** Failure type when a rollback itself failed: the message says at which point and why. */
+  public static final String ROLLBACK_FAILED = "RollbackFailed";
+
+  /** Steps stopped at once by a rollback request; the others (quick writes) finish first. */
+  private static final Set<JobStep> CANCELLABLE =
+      EnumSet.of(JobStep.RESOLVE, JobStep.BUILD, JobStep.PUSH, JobStep.DEPENDENCIES, JobStep.SMOKE);
 
   /** Reads and small writes against Git, KV and Chronos: quick, retried with backoff. */
   static final ActivityOptions REMOTE_CALL = StepOptions.REMOTE_CALL;
@@ -109,6 +143,18 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
   private String digest;
   private String configCommit;
 
+  // Rollback state: set as the steps complete, read by the rollback path.
+  private boolean rollbackEnabled;
+  private boolean versionChecked;
+  private RollbackRequest rollbackRequest;
+  private String rollbackDetail;
+  private CancellationScope stepsScope;
+  private boolean cancellable;
+  private ResolvedJob resolvedSoFar;
+  private String pinnedSoFar;
+  private KvResult recordedSoFar;
+  private ConfigCommitResult committedSoFar;
+
   @Override
   public JobDeployResult deploy(JobDeployRequest request) {
     this.request = request;
@@ -118,6 +164,41 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
         SearchAttributes.ENV.valueSet(request.env()),
         SearchAttributes.COMMIT.valueSet(request.commit()),
         SearchAttributes.STATUS.valueSet("running"));
+    rollbackEnabled =
+        Workflow.getVersion(ROLLBACK_CHANGE, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
+    versionChecked = true;
+    if (!rollbackEnabled) {
+      rollbackRequest = null;
+      return runSteps();
+    }
+    if (rollbackRequest != null) {
+      return rollBack();
+    }
+    JobDeployResult[] done = new JobDeployResult[1];
+    RuntimeException[] thrown = new RuntimeException[1];
+    stepsScope =
+        Workflow.newCancellationScope(
+            () -> {
+              try {
+                done[0] = runSteps();
+              } catch (RuntimeException e) {
+                thrown[0] = e;
+              }
+            });
+    stepsScope.run();
+    stepsScope = null;
+    cancellable = false;
+    if (rollbackRequest != null) {
+      return rollBack();
+    }
+    if (thrown[0] != null) {
+      throw thrown[0];
+    }
+    return done[0];
+  }
+
+  private JobDeployResult runSteps() {
     ResolvedJob resolved = null;
     try {
       resolved =
@@ -128,10 +209,18 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
                       new JobResolveRequest(
                           request.definitions(), request.env(), request.job(), request.commit())),
               r -> "definitions at " + WorkflowIds.shortCommit(r.configCommit()));
+      resolvedSoFar = resolved;
       return deployResolved(resolved);
     } catch (ActivityFailure failure) {
+      if (rollbackRequested()) {
+        // The rollback path takes over: it notifies and ends the workflow.
+        throw failure;
+      }
       throw failed(resolved, describe(failure));
     } catch (GateClosed closed) {
+      if (rollbackRequested()) {
+        throw new CanceledFailure("rollback requested");
+      }
       throw failed(resolved, closed.getMessage());
     }
   }
@@ -165,6 +254,7 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
       pinnedImage = pushed.pinnedImage();
     }
 
+    pinnedSoFar = pinnedImage;
     awaitDependencies(resolved);
 
     KvResult recorded =
@@ -180,6 +270,7 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
                         resolved.commit(),
                         WorkloadKind.JOB)),
             r -> r.changed() ? r.key() + " set" : r.key() + " already set");
+    recordedSoFar = recorded;
 
     ConfigCommitResult committed =
         step(
@@ -201,6 +292,7 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
                 (c.created() ? "committed " : "unchanged at ")
                     + WorkflowIds.shortCommit(c.configCommit()));
     configCommit = committed.configCommit();
+    committedSoFar = committed;
 
     Scheduler scheduler =
         new Scheduler(resolved.env(), resolved.chronosUrl(), resolved.chronosApiPrefix());
@@ -247,6 +339,7 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
       tracker.skipped(JobStep.SMOKE, "no smokeRun in conveyor.yaml");
     }
 
+    stopIfRollbackRequested();
     outcome = "SUCCEEDED";
     notifyAll(resolved, "SUCCEEDED", null, null, pinnedImage);
     Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
@@ -279,7 +372,170 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
         outcome,
         digest,
         configCommit,
-        tracker.snapshot());
+        tracker.snapshot(),
+        rollbackDetail);
+  }
+
+  @Override
+  public void rollback(RollbackRequest rollback) {
+    String problem = rollbackProblem(rollback);
+    if (problem != null) {
+      log.warn("{}: rollback signal ignored: {}", workflowId, problem);
+      return;
+    }
+    accept(rollback);
+  }
+
+  @Override
+  public String requestRollback(RollbackRequest rollback) {
+    accept(rollback);
+    return rollbackDetail;
+  }
+
+  @Override
+  public void validateRollback(RollbackRequest rollback) {
+    String problem = rollbackProblem(rollback);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+  }
+
+  /** Why a rollback cannot be accepted now, or null when it can. */
+  private String rollbackProblem(RollbackRequest rollback) {
+    if (rollback == null || rollback.reason() == null || rollback.reason().isBlank()) {
+      return "a rollback needs a reason";
+    }
+    if (rollbackRequest != null) {
+      return "a rollback is already under way (" + rollbackDetail + ")";
+    }
+    String byCommand =
+        request == null
+            ? "./conveyor rollback --job"
+            : "./conveyor rollback --job " + request.job() + " --env " + request.env();
+    if (versionChecked && !rollbackEnabled) {
+      return "this job deployment started before rollbacks existed: use " + byCommand;
+    }
+    if (!"RUNNING".equals(outcome)) {
+      return "the job deployment has ended ("
+          + outcome.toLowerCase(Locale.ROOT)
+          + "; job deployments have no bake window): use "
+          + byCommand;
+    }
+    if (recordedSoFar != null && recordedSoFar.previous() == null) {
+      return "nothing to roll back to: this is the first deployment of job "
+          + request.job()
+          + " to "
+          + request.env();
+    }
+    return null;
+  }
+
+  private void accept(RollbackRequest rollback) {
+    rollbackRequest = rollback;
+    rollbackDetail = "requested by " + by(rollback) + ": " + rollback.reason();
+    log.info("{}: rollback {}", workflowId, rollbackDetail);
+    if (stepsScope != null && cancellable) {
+      stepsScope.cancel("rollback requested by " + by(rollback));
+    }
+  }
+
+  private static String by(RollbackRequest rollback) {
+    return rollback.by() == null || rollback.by().isBlank() ? "unknown" : rollback.by();
+  }
+
+  private boolean rollbackRequested() {
+    return rollbackEnabled && rollbackRequest != null;
+  }
+
+  /** At a step boundary: a pending rollback request ends the steps here. */
+  private void stopIfRollbackRequested() {
+    if (rollbackRequested()) {
+      throw new CanceledFailure("rollback requested");
+    }
+  }
+
+  /**
+   * Makes the previous job definition current again through the audited path, then ends the
+   * workflow with {@link #ROLLED_BACK}. What it undoes depends on how far the steps got: nothing
+   * before KV; KV only before the commit; else the config repo, KV and Chronos (the restored
+   * definition registered again, whether or not the register step had run: Chronos upserts).
+   */
+  private JobDeployResult rollBack() {
+    RollbackRequest why = rollbackRequest;
+    String reason = why.reason();
+    JobStep at = tracker.current();
+    outcome = "ROLLING_BACK";
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("rolling back"));
+    Workflow.setCurrentDetails("rolling back: " + reason);
+    for (JobStepStatus s : tracker.snapshot()) {
+      if (s.state() == StepState.RUNNING) {
+        tracker.failed(s.step(), "stopped for a rollback");
+      } else if (s.state() == StepState.PENDING && s.step() != JobStep.NOTIFY) {
+        tracker.skipped(s.step(), "not run: rolled back");
+      }
+    }
+    ResolvedJob resolved = resolvedSoFar;
+    JobRestorer restorer = new JobRestorer(workflowId);
+    String restoredImage = null;
+    try {
+      if (recordedSoFar == null) {
+        rollbackDetail = "done: stopped before any change (" + reason + ")";
+      } else if (recordedSoFar.previous() == null) {
+        throw rollbackFailed(
+            "nothing to roll back to: first deployment of job "
+                + request.job()
+                + " to "
+                + request.env()
+                + "; the deployment stopped after "
+                + at.label());
+      } else if (committedSoFar == null) {
+        restoredImage = recordedSoFar.previous();
+        restorer.restoreKv(resolved, pinnedSoFar, restoredImage, null);
+        rollbackDetail = "done: KV back to " + restoredImage;
+      } else {
+        rollbackDetail = "committing the previous definition";
+        RollbackCommitResult restored =
+            restorer.commit(resolved, committedSoFar.configCommit(), null, by(why), reason);
+        restoredImage = restored.image();
+        restorer.restoreKv(resolved, pinnedSoFar, restoredImage, restored.commit());
+        rollbackDetail = "registering " + restoredImage + " with Chronos again";
+        Workflow.setCurrentDetails("rolling back: " + rollbackDetail);
+        JobRestorer.Reregistered back = restorer.reregister(resolved, restored);
+        rollbackDetail =
+            "done: "
+                + restoredImage
+                + " current again from "
+                + WorkflowIds.shortCommit(restored.restoredFrom())
+                + " ("
+                + back.summary()
+                + ")";
+      }
+    } catch (ActivityFailure failure) {
+      rollbackDetail = "failed: " + describe(failure);
+      if (resolved != null) {
+        notifyAll(resolved, "ROLLBACK_FAILED", at.label(), reason + "; " + rollbackDetail, null);
+      }
+      throw rollbackFailed("rollback failed: " + describe(failure) + " (asked: " + reason + ")");
+    }
+    outcome = "ROLLED_BACK";
+    if (resolved != null) {
+      notifyAll(
+          resolved, "ROLLED_BACK", at.label(), reason + " (by " + by(why) + ")", restoredImage);
+    } else {
+      tracker.skipped(JobStep.NOTIFY, "definitions unknown: notifiers unknown");
+    }
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("rolled back"));
+    Workflow.setCurrentDetails("rolled back: " + reason);
+    log.info("{} rolled back: {}", workflowId, reason);
+    throw ApplicationFailure.newNonRetryableFailure("rolled back: " + reason, ROLLED_BACK);
+  }
+
+  private ApplicationFailure rollbackFailed(String message) {
+    outcome = "FAILED";
+    rollbackDetail = message;
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("failed"));
+    Workflow.setCurrentDetails(message);
+    return ApplicationFailure.newNonRetryableFailure(message, ROLLBACK_FAILED);
   }
 
   /**
@@ -292,15 +548,19 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
       tracker.skipped(JobStep.DEPENDENCIES, "no dependsOn");
       return;
     }
+    stopIfRollbackRequested();
     tracker.start(JobStep.DEPENDENCIES);
+    cancellable = rollbackEnabled;
     long deadline = Workflow.currentTimeMillis() + DEPENDENCY_TIMEOUT.toMillis();
     for (String service : resolved.dependsOn()) {
       String problem = awaitLive(resolved, service, deadline);
       if (problem != null) {
         tracker.failed(JobStep.DEPENDENCIES, problem);
+        cancellable = false;
         throw new GateClosed(problem);
       }
     }
+    cancellable = false;
     tracker.done(JobStep.DEPENDENCIES, String.join(", ", resolved.dependsOn()) + " healthy");
   }
 
@@ -318,6 +578,9 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
         }
         last = report.summary();
       } catch (ActivityFailure failure) {
+        if (rollbackRequested()) {
+          throw failure;
+        }
         if (isPermanent(failure)) {
           return "cannot check service "
               + service
@@ -372,14 +635,18 @@ public final class JobDeploymentWorkflowImpl implements JobDeploymentWorkflow {
   }
 
   private <T> T step(JobStep step, Supplier<T> call, Function<T, String> detail) {
+    stopIfRollbackRequested();
     tracker.start(step);
+    cancellable = rollbackEnabled && CANCELLABLE.contains(step);
     try {
       T result = call.get();
       tracker.done(step, detail.apply(result));
       return result;
     } catch (ActivityFailure failure) {
-      tracker.failed(step, describe(failure));
+      tracker.failed(step, rollbackRequested() ? "stopped for a rollback" : describe(failure));
       throw failure;
+    } finally {
+      cancellable = false;
     }
   }
 

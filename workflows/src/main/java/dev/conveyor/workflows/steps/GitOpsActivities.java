@@ -16,9 +16,10 @@ public interface GitOpsActivities {
   ConfigCommitResult commitAppDefinition(ConfigCommitRequest request);
 
   /**
-   * Restores an earlier app definition of {@code marathon/<env>/<service>.json} and pushes one
-   * commit, subject {@code rollback <service> to <commit12> in <env>} with the trailers of a deploy
-   * commit plus {@code Conveyor-Rollback-Of} (the config commit whose version is undone), {@code
+   * Restores an earlier app definition of {@code marathon/<env>/<service>.json} (for a job, {@link
+   * WorkloadKind#JOB}: its job definition {@code chronos/<env>/<job>.json}) and pushes one commit,
+   * subject {@code rollback <service> to <commit12> in <env>} with the trailers of a deploy commit
+   * plus {@code Conveyor-Rollback-Of} (the config commit whose version is undone), {@code
    * Conveyor-Restored-From} (the config commit whose definition comes back) and {@code
    * Conveyor-Reason}.
    *
@@ -38,10 +39,15 @@ public interface GitOpsActivities {
   RollbackCommitResult commitRollback(RollbackCommitRequest request);
 
   /**
+   * @param service the service's name, or the job's when {@code kind} is {@link WorkloadKind#JOB}
+   *     (then the file is {@code chronos/<env>/<job>.json} and the image its {@code
+   *     container.image})
    * @param rollbackOf the config commit holding the version to undo (a deployment's commit), or
    *     null for whatever the head holds
    * @param to the config commit whose definition to restore (full or abbreviated), or null for the
    *     previous version
+   * @param kind what is rolled back; null (requests recorded before jobs rolled back) means {@link
+   *     WorkloadKind#SERVICE}
    */
   record RollbackCommitRequest(
       String definitions,
@@ -51,7 +57,34 @@ public interface GitOpsActivities {
       String to,
       String workflowId,
       String requestedBy,
-      String reason) {}
+      String reason,
+      WorkloadKind kind) {
+    public RollbackCommitRequest {
+      kind = kind == null ? WorkloadKind.SERVICE : kind;
+    }
+
+    /** A service's rollback. */
+    public RollbackCommitRequest(
+        String definitions,
+        String env,
+        String service,
+        String rollbackOf,
+        String to,
+        String workflowId,
+        String requestedBy,
+        String reason) {
+      this(
+          definitions,
+          env,
+          service,
+          rollbackOf,
+          to,
+          workflowId,
+          requestedBy,
+          reason,
+          WorkloadKind.SERVICE);
+    }
+  }
 
   /**
    * @param configCommit the rollback commit (or the head when nothing needed committing)

@@ -32,6 +32,9 @@ public interface KvActivities {
    *     restore over whatever is there
    * @param image the image to make current again
    * @param commit the source commit of {@code image}, or null when unknown
+   * @param kind which key tree to restore ({@code conveyor/<env>/jobs/<job>/} for {@link
+   *     WorkloadKind#JOB}); null (requests recorded before jobs rolled back) means {@link
+   *     WorkloadKind#SERVICE}
    */
   record KvRestoreRequest(
       String consulUrl,
@@ -39,7 +42,23 @@ public interface KvActivities {
       String service,
       String expectedImage,
       String image,
-      String commit) {}
+      String commit,
+      WorkloadKind kind) {
+    public KvRestoreRequest {
+      kind = kind == null ? WorkloadKind.SERVICE : kind;
+    }
+
+    /** A service's restore. */
+    public KvRestoreRequest(
+        String consulUrl,
+        String env,
+        String service,
+        String expectedImage,
+        String image,
+        String commit) {
+      this(consulUrl, env, service, expectedImage, image, commit, WorkloadKind.SERVICE);
+    }
+  }
 
   /**
    * @param service the service's name, or the job's when {@code kind} is {@link WorkloadKind#JOB}

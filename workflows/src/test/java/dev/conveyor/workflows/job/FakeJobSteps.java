@@ -11,6 +11,7 @@ import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.ResolvedJob;
 import dev.conveyor.workflows.steps.TargetHealthActivities;
 import dev.conveyor.workflows.steps.WorkloadKind;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +19,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,6 +49,21 @@ final class FakeJobSteps
   final List<ConfigCommitRequest> commitRequests = Collections.synchronizedList(new ArrayList<>());
   final Map<String, String> kv = new ConcurrentHashMap<>();
   final List<String> configCommits = Collections.synchronizedList(new ArrayList<>());
+  final List<String> sourceCommits = Collections.synchronizedList(new ArrayList<>());
+  final List<KvRestoreRequest> kvRestores = Collections.synchronizedList(new ArrayList<>());
+  final List<RollbackCommitRequest> rollbackRequests =
+      Collections.synchronizedList(new ArrayList<>());
+  final List<RegisterJobRequest> registrations = Collections.synchronizedList(new ArrayList<>());
+
+  /** Per source commit: the digest its image gets (default {@link #DIGEST}). */
+  final Map<String, String> digests = new ConcurrentHashMap<>();
+
+  /** When set, the smoke run waits (heartbeating) until it counts down or the run is cancelled. */
+  volatile CountDownLatch smokeGate;
+
+  /** Counts down when a smoke run has started. */
+  final CountDownLatch smokeStarted = new CountDownLatch(1);
+
   final Map<String, String> chronosJobs = new ConcurrentHashMap<>();
   final List<SmokeRunRequest> smokeRuns = Collections.synchronizedList(new ArrayList<>());
 
@@ -85,6 +103,11 @@ final class FakeJobSteps
     }
   }
 
+  /** {@link #DIGEST}, or the one {@link #digests} names for the tag's commit. */
+  private String digestOf(String imageTag) {
+    return digests.getOrDefault(imageTag.substring(imageTag.lastIndexOf(':') + 1), DIGEST);
+  }
+
   int calls(JobStep step) {
     return calls.get(step).get();
   }
@@ -122,7 +145,7 @@ final class FakeJobSteps
   public BuildResult build(BuildRequest request) {
     enter(JobStep.BUILD, null);
     if (imageInRegistry) {
-      return new BuildResult(request.imageTag(), true, DIGEST, null);
+      return new BuildResult(request.imageTag(), true, digestOf(request.imageTag()), null);
     }
     return new BuildResult(request.imageTag(), false, null, "sha256:image");
   }
@@ -132,7 +155,8 @@ final class FakeJobSteps
     enter(JobStep.PUSH, null);
     imageInRegistry = true;
     String repository = request.imageTag().substring(0, request.imageTag().lastIndexOf(':'));
-    return new PushResult(DIGEST, repository + "@" + DIGEST);
+    String digest = digestOf(request.imageTag());
+    return new PushResult(digest, repository + "@" + digest);
   }
 
   @Override
@@ -148,16 +172,70 @@ final class FakeJobSteps
     return new LiveReport(false, 0, 1, null, "0/1 healthy; task 1: GET /health -> 503");
   }
 
-  /** Jobs do not roll back yet: a job workflow must never call this. */
   @Override
   public KvResult restore(KvRestoreRequest request) {
-    throw new IllegalStateException("job deployments do not roll back");
+    log.add("kv-restore:" + request.image());
+    kvRestores.add(request);
+    String segment =
+        request.kind() == WorkloadKind.JOB ? "jobs/" + request.service() : request.service();
+    String key = "conveyor/" + request.env() + "/" + segment + "/image";
+    String current = kv.get(key);
+    if (request.image().equals(current)) {
+      return new KvResult(key, kv.get(key + "/previous"), false);
+    }
+    if (request.expectedImage() != null && !request.expectedImage().equals(current)) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          key + " holds " + current, FailureTypes.CONFLICT);
+    }
+    kv.put(key + "/previous", current);
+    kv.put(key, request.image());
+    return new KvResult(key, current, true);
   }
 
-  /** Jobs do not roll back yet: a job workflow must never call this. */
+  /**
+   * Restores the newest earlier content of the job's file (or the one at {@code to}, a {@code
+   * commit-N} id) as a new config commit; none earlier is {@link
+   * FailureTypes#NOTHING_TO_ROLL_BACK}.
+   */
   @Override
   public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
-    throw new IllegalStateException("job deployments do not roll back");
+    log.add("rollback-commit");
+    rollbackRequests.add(request);
+    String path = "chronos/" + request.env() + "/" + request.service() + ".json";
+    if (configCommits.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "nothing to roll back to: " + path + " does not exist",
+          FailureTypes.NOTHING_TO_ROLL_BACK);
+    }
+    int current = configCommits.size() - 1;
+    int restore = -1;
+    if (request.to() != null) {
+      restore = Integer.parseInt(request.to().substring("commit-".length())) - 1;
+    } else {
+      for (int i = current - 1; i >= 0; i--) {
+        if (!configCommits.get(i).equals(configCommits.get(current))) {
+          restore = i;
+          break;
+        }
+      }
+    }
+    if (restore < 0) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "nothing to roll back to: no earlier version of " + path,
+          FailureTypes.NOTHING_TO_ROLL_BACK);
+    }
+    String leaving = configCommits.get(current);
+    String content = configCommits.get(restore);
+    configCommits.add(content);
+    sourceCommits.add(sourceCommits.get(restore));
+    return new RollbackCommitResult(
+        "commit-" + configCommits.size(),
+        path,
+        true,
+        "commit-" + (restore + 1),
+        content.substring(content.indexOf('=') + 1),
+        sourceCommits.get(restore),
+        leaving.substring(leaving.indexOf('=') + 1));
   }
 
   @Override
@@ -188,12 +266,14 @@ final class FakeJobSteps
       return new ConfigCommitResult("commit-" + configCommits.size(), path, false);
     }
     configCommits.add(content);
+    sourceCommits.add(request.commit());
     return new ConfigCommitResult("commit-" + configCommits.size(), path, true);
   }
 
   @Override
   public JobRegistration registerJob(RegisterJobRequest request) {
     enter(JobStep.REGISTER, null);
+    registrations.add(request);
     boolean already = request.pinnedImage().equals(chronosJobs.get(request.chronosName()));
     chronosJobs.put(request.chronosName(), request.pinnedImage());
     return new JobRegistration(request.chronosName(), "iso8601", already);
@@ -214,6 +294,20 @@ final class FakeJobSteps
   public SmokeRunResult smokeRunJob(SmokeRunRequest request) {
     enter(JobStep.SMOKE, null);
     smokeRuns.add(request);
+    smokeStarted.countDown();
+    CountDownLatch gate = smokeGate;
+    while (gate != null) {
+      // a cancelled run learns it from its heartbeat
+      Activity.getExecutionContext().heartbeat(null);
+      try {
+        if (gate.await(50, TimeUnit.MILLISECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
     return new SmokeRunResult(
         request.chronosName(), 1, "2026-11-27T00:00:05.000Z", "run succeeded in 5s");
   }

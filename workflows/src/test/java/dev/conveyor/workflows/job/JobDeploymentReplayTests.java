@@ -56,5 +56,16 @@ class JobDeploymentReplayTests {
     public JobDeployStatus status() {
       return null;
     }
+
+    @Override
+    public void rollback(dev.conveyor.workflows.deploy.RollbackRequest request) {}
+
+    @Override
+    public String requestRollback(dev.conveyor.workflows.deploy.RollbackRequest request) {
+      return null;
+    }
+
+    @Override
+    public void validateRollback(dev.conveyor.workflows.deploy.RollbackRequest request) {}
   }
 }

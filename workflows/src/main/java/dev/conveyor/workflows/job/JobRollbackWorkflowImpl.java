@@ -1,0 +1,190 @@
+package dev.conveyor.workflows.job;
+
+import dev.conveyor.workflows.SearchAttributes;
+import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
+import dev.conveyor.workflows.steps.JobResolveActivities;
+import dev.conveyor.workflows.steps.JobResolveActivities.JobResolveRequest;
+import dev.conveyor.workflows.steps.Notifications;
+import dev.conveyor.workflows.steps.NotifierSpec;
+import dev.conveyor.workflows.steps.NotifyActivities;
+import dev.conveyor.workflows.steps.NotifyActivities.Notification;
+import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
+import dev.conveyor.workflows.steps.ResolvedJob;
+import dev.conveyor.workflows.steps.StepOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+
+/**
+ * Resolve, rollback commit, KV, register with Chronos (and verify), notify. The restore steps are
+ * {@link JobRestorer}'s, the ones a job deployment's own rollback runs.
+ */
+public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
+  private static final Logger log = Workflow.getLogger(JobRollbackWorkflowImpl.class);
+
+  /** Failure type of a rollback that did not make the earlier definition current. */
+  public static final String ROLLBACK_FAILED = JobDeploymentWorkflowImpl.ROLLBACK_FAILED;
+
+  /** What the resolve step is told as commit: a rollback builds nothing from source. */
+  static final String NO_SOURCE_COMMIT = "rollback";
+
+  private final JobResolveActivities resolver =
+      Workflow.newActivityStub(JobResolveActivities.class, StepOptions.REMOTE_CALL);
+  private final NotifyActivities notifier =
+      Workflow.newActivityStub(NotifyActivities.class, StepOptions.NOTIFY);
+
+  private final List<StepTiming> timings = new ArrayList<>();
+  private JobRollbackRequest request;
+  private String workflowId;
+  private String phase = "RESOLVE";
+  private String detail;
+  private long phaseStarted;
+
+  @Override
+  public JobRollbackResult rollback(JobRollbackRequest request) {
+    this.request = request;
+    this.workflowId = Workflow.getInfo().getWorkflowId();
+    this.phaseStarted = Workflow.currentTimeMillis();
+    if (request.reason() == null || request.reason().isBlank()) {
+      throw fail("a rollback needs a reason (--reason)");
+    }
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.JOB.valueSet(request.job()),
+        SearchAttributes.ENV.valueSet(request.env()),
+        SearchAttributes.STATUS.valueSet("running"));
+    String by = by();
+    JobRestorer restorer = new JobRestorer(workflowId);
+    ResolvedJob resolved = null;
+    try {
+      enter("RESOLVE", "reading the definitions");
+      resolved =
+          resolver.resolveJob(
+              new JobResolveRequest(
+                  request.definitions(), request.env(), request.job(), NO_SOURCE_COMMIT));
+      enter("COMMIT", "committing the earlier job definition");
+      RollbackCommitResult restored =
+          restorer.commit(resolved, null, request.to(), by, request.reason());
+      Workflow.upsertTypedSearchAttributes(
+          SearchAttributes.COMMIT.valueSet(
+              restored.commit() == null ? restored.restoredFrom() : restored.commit()));
+      enter("KV", "KV back to " + restored.image());
+      restorer.restoreKv(resolved, null, restored.image(), restored.commit());
+      enter(
+          "REGISTER",
+          "registering "
+              + restored.image()
+              + " from "
+              + WorkflowIds.shortCommit(restored.restoredFrom())
+              + " with Chronos");
+      JobRestorer.Reregistered back = restorer.reregister(resolved, restored);
+      String current = restored.image() + " current again (" + back.summary() + ")";
+      enter("NOTIFY", current);
+      notifyAll(resolved, "ROLLED_BACK", null, request.reason() + " (by " + by + ")", restored);
+      done("ROLLED_BACK", "rolled back", current);
+      log.info("{}: {}", workflowId, current);
+      return new JobRollbackResult(
+          workflowId,
+          request.env(),
+          request.job(),
+          restored.configCommit(),
+          restored.restoredFrom(),
+          restored.image(),
+          restored.rolledBackImage(),
+          resolved.chronosName(),
+          current);
+    } catch (ActivityFailure failure) {
+      String at = phase.toLowerCase(Locale.ROOT);
+      String why = JobDeploymentWorkflowImpl.describe(failure);
+      timings.add(new StepTiming(at, "FAILED", Workflow.currentTimeMillis() - phaseStarted));
+      String message =
+          "rollback failed at " + at + ": " + why + " (asked: " + request.reason() + ")";
+      if (resolved != null) {
+        notifyAll(resolved, "ROLLBACK_FAILED", at, request.reason() + "; " + why, null);
+      }
+      throw fail(message);
+    }
+  }
+
+  /** Starts a phase: the previous one is recorded as done. */
+  private void enter(String next, String what) {
+    long now = Workflow.currentTimeMillis();
+    if (!next.equals(phase)) {
+      timings.add(new StepTiming(phase.toLowerCase(Locale.ROOT), "SUCCEEDED", now - phaseStarted));
+    }
+    phase = next;
+    phaseStarted = now;
+    detail = what;
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.STEP.valueSet(next.toLowerCase(Locale.ROOT)));
+    Workflow.setCurrentDetails("rolling back: " + what);
+  }
+
+  private void done(String outcome, String status, String what) {
+    phase = outcome;
+    detail = what;
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet(status));
+    Workflow.setCurrentDetails(status + ": " + what);
+  }
+
+  private ApplicationFailure fail(String message) {
+    log.warn("{}: {}", workflowId, message);
+    done("FAILED", "failed", message);
+    return ApplicationFailure.newNonRetryableFailure(message, ROLLBACK_FAILED);
+  }
+
+  /** Sends to every notifier at once; a channel that keeps failing is logged, not fatal. */
+  private void notifyAll(
+      ResolvedJob resolved,
+      String outcome,
+      String failedStep,
+      String reason,
+      RollbackCommitResult restored) {
+    List<NotifierSpec> specs = resolved.notifiers();
+    List<Notification> notifications = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      notifications.add(
+          new Notification(
+              specs.get(i),
+              workflowId + "/" + outcome.toLowerCase(Locale.ROOT) + "/" + i,
+              workflowId,
+              resolved.env(),
+              resolved.job(),
+              restored == null ? null : restored.commit(),
+              restored == null ? null : restored.image(),
+              outcome,
+              failedStep,
+              reason,
+              by(),
+              List.copyOf(timings)));
+    }
+    String sent =
+        Notifications.sendAll(notifier, notifications, JobDeploymentWorkflowImpl::describe);
+    if (sent.contains("; failed: ")) {
+      log.warn("{}: notifications: {}", workflowId, sent);
+    }
+  }
+
+  private String by() {
+    return request.requestedBy() == null || request.requestedBy().isBlank()
+        ? "unknown"
+        : request.requestedBy();
+  }
+
+  @Override
+  public JobRollbackStatus status() {
+    return new JobRollbackStatus(
+        workflowId,
+        request == null ? null : request.env(),
+        request == null ? null : request.job(),
+        request == null ? null : request.to(),
+        request == null ? null : by(),
+        request == null ? null : request.reason(),
+        phase,
+        detail);
+  }
+}
