@@ -77,8 +77,15 @@ final class FakeSteps
     return this;
   }
 
+  /** Called as each step's activity starts, before it does anything (e.g. to signal meanwhile). */
+  volatile java.util.function.Consumer<Step> onStep;
+
   private void enter(Step step) {
     calls.get(step).incrementAndGet();
+    java.util.function.Consumer<Step> hook = onStep;
+    if (hook != null) {
+      hook.accept(step);
+    }
     if (permanentFailures.containsKey(step)) {
       throw permanentFailures.get(step);
     }
