@@ -799,6 +799,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     // our own rollout may still hold the app: the rollback supersedes it
     TargetRequest back =
         restorer.restoredTarget(resolved, restored, request.force() || !healthPassed);
+    if (deploymentSoFar != null && deploymentSoFar.previousVersion() != null) {
+      // Marathon: redeploy the app version that ran before ours ({"version": v}) when it can
+      back = back.withRestoreVersion(deploymentSoFar.previousVersion());
+    }
     HealthReport health = restorer.redeploy(resolved, back).health();
     rollbackDetail = "done: " + image + " live again (" + health.summary() + ")";
     return image;

@@ -270,6 +270,7 @@ class OperatorControlTests {
   @Test
   void abortAfterTheDeployStartedRollsTheTargetBack() {
     previousVersionLive();
+    steps.previousVersion = "2026-11-26T00:00:00.000Z";
     signalDuring(Step.DEPLOY, Pausable.ABORT, new OperatorAction("wrong commit", "bob"));
     ServiceDeploymentWorkflow workflow = start();
 
@@ -284,6 +285,10 @@ class OperatorControlTests {
     assertThat(steps.calls(Step.HEALTH)).as("only the rollback's health gate").isEqualTo(1);
     assertThat(steps.deploys).extracting(d -> d.pinnedImage()).containsExactly(NEW, OLD);
     assertThat(steps.deploys.get(1).force()).as("our own rollout is superseded").isTrue();
+    assertThat(steps.deploys.get(0).restoreVersion()).isNull();
+    assertThat(steps.deploys.get(1).restoreVersion())
+        .as("the app version that ran before ours, for Marathon's {\"version\": v} form")
+        .isEqualTo("2026-11-26T00:00:00.000Z");
     assertThat(steps.finishes).containsExactly(false, true);
     assertThat(steps.kv).containsEntry("conveyor/qa/billing/image", OLD);
     assertAbortNotified("bob", "wrong commit");
