@@ -79,7 +79,8 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
   private final List<RecordedRequest> requests = new ArrayList<>();
   private final Map<String, Duration> healthyAfter = new HashMap<>();
   private final Map<String, String> neverHealthy = new HashMap<>();
-  private final Map<String, String> imageNeverHealthy = new HashMap<>();
+  private final Map<java.util.function.Predicate<String>, String> imageNeverHealthy =
+      new LinkedHashMap<>();
   private Duration deploymentDuration = Duration.ZERO;
   private Duration defaultHealthyAfter = Duration.ZERO;
   private String basicAuth;
@@ -148,7 +149,16 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
    * same app are not affected: a broken release next to a good previous version.
    */
   public synchronized MarathonSimulator imageNeverHealthy(String imagePart, String cause) {
-    imageNeverHealthy.put(imagePart, cause);
+    return imagesNeverHealthy(image -> image.contains(imagePart), cause);
+  }
+
+  /**
+   * Tasks of definitions whose image matches {@code broken} never pass their health check, e.g.
+   * every image but the known good one (a release whose digest is not known in advance).
+   */
+  public synchronized MarathonSimulator imagesNeverHealthy(
+      java.util.function.Predicate<String> broken, String cause) {
+    imageNeverHealthy.put(broken, cause);
     return this;
   }
 
@@ -499,8 +509,9 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
     Instant healthyAt;
     String cause = neverHealthy.get(app.id);
     String image = definition.path("container").path("docker").path("image").asText("");
-    for (Map.Entry<String, String> broken : imageNeverHealthy.entrySet()) {
-      if (cause == null && !image.isEmpty() && image.contains(broken.getKey())) {
+    for (Map.Entry<java.util.function.Predicate<String>, String> broken :
+        imageNeverHealthy.entrySet()) {
+      if (cause == null && !image.isEmpty() && broken.getKey().test(image)) {
         cause = broken.getValue();
       }
     }
