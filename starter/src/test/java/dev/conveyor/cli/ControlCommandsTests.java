@@ -137,6 +137,28 @@ class ControlCommandsTests {
     assertThat(signals(id)).isEmpty();
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"pause", "resume", "abort"})
+  void everyControlVerbHasHelpAndNeedsAnId(String verb) {
+    Run help = cli(verb, "--help");
+    Run noId = cli(verb);
+
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).startsWith("Usage: conveyor " + verb).contains("--reason", "--by");
+    assertThat(noId.exitCode()).isEqualTo(2);
+    assertThat(noId.err()).contains("WORKFLOW_ID");
+  }
+
+  @Test
+  void anUnreachableTemporalExitsTwoNamingTheAddress() {
+    int port = TemporalTestServer.freePort();
+
+    Run run = cli("abort", "deploy/qa/billing/0123", "--temporal", "127.0.0.1:" + port);
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("127.0.0.1:" + port);
+  }
+
   @Test
   void aWorkflowThatIsNeitherDeploymentNorReleaseIsRefused() {
     String id = start("PromotionWorkflow", "promote/payments/qa-to-prod/");
