@@ -344,6 +344,40 @@ class OperatorControlTests {
   }
 
   @Test
+  void aPausedDeploymentHoldsItsLaneAndAnAbortedWaiterLeavesItWithoutAStep() throws Exception {
+    previousVersionLive();
+    signalDuring(Step.BUILD, Pausable.PAUSE, new OperatorAction("hold", "carol"));
+    ServiceDeploymentWorkflow holder = start();
+    awaitStatus(holder, s -> ServiceDeploymentWorkflowImpl.PAUSED.equals(s.outcome()));
+    String newer = "fedcba9876543210fedcba9876543210fedcba98";
+    String waiterId = WorkflowIds.deployment("qa", "billing", newer);
+    ServiceDeploymentWorkflow waiter =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ServiceDeploymentWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId(waiterId)
+                    .build());
+    WorkflowClient.start(
+        waiter::deploy, new DeployRequest("/defs", "qa", "billing", newer, "dave", false));
+    awaitStatus(waiter, s -> s.waitingFor() != null && s.waitingFor().startsWith("lane "));
+
+    waiter.abort(new OperatorAction("wrong branch", "dave"));
+
+    ApplicationFailure failure = failureOf(waiter);
+    assertThat(failure.getType()).isEqualTo(ServiceDeploymentWorkflowImpl.ABORTED);
+    assertThat(failure.getOriginalMessage())
+        .isEqualTo("aborted by dave: wrong branch, before step resolve; nothing had changed");
+    assertThat(steps.calls(Step.RESOLVE)).as("only the holder resolved").isEqualTo(1);
+    assertThat(steps.calls(Step.PUSH)).as("the holder is still paused").isZero();
+
+    holder.resume(new OperatorAction("", "carol"));
+    DeployResult result = WorkflowStub.fromTyped(holder).getResult(DeployResult.class);
+    assertThat(result.outcome()).isEqualTo(DeployResult.SUCCEEDED);
+  }
+
+  @Test
   void abortOfAFirstDeploymentAfterKvLeavesTheOnlyVersionRecorded() {
     signalDuring(Step.KV, Pausable.ABORT, new OperatorAction("wrong commit", "bob"));
     ServiceDeploymentWorkflow workflow = start();
