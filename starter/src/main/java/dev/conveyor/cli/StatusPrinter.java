@@ -45,6 +45,10 @@ final class StatusPrinter {
     for (StepStatus step : status.steps()) {
       out.println(line(step));
     }
+    if (status.waitingFor() != null) {
+      // e.g. its lane, a release gate, or a resume (./conveyor resume|abort ID)
+      out.println("  waiting for: " + status.waitingFor());
+    }
     if (status.rollback() != null) {
       out.println("  rollback: " + status.rollback());
     }
