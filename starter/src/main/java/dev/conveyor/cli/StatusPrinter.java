@@ -72,6 +72,19 @@ final class StatusPrinter {
             out.flush();
           }
         }
+        if ("PAUSED".equals(status.outcome())
+            && status.waitingFor() != null
+            && printed.add("paused: " + status.waitingFor())) {
+          out.println(
+              workflowId
+                  + " "
+                  + status.waitingFor()
+                  + "; go on with ./conveyor resume "
+                  + workflowId
+                  + ", stop with ./conveyor abort "
+                  + workflowId);
+          out.flush();
+        }
         if ("BAKING".equals(status.outcome())) {
           out.println(
               workflowId

@@ -81,6 +81,49 @@ class StatusWhilePausedTests {
     assertThat(result.outcome()).isEqualTo(DeployResult.SUCCEEDED);
   }
 
+  @Test
+  void followingAPausedDeploymentSaysHowToGoOnOnce() throws Exception {
+    String id = "deploy/qa/billing/fedcba987654";
+    ServiceDeploymentWorkflow deployment =
+        temporal
+            .client()
+            .newWorkflowStub(
+                ServiceDeploymentWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setTaskQueue(TaskQueues.CONTROL)
+                    .setWorkflowId(id)
+                    .build());
+    WorkflowClient.start(
+        deployment::deploy,
+        new DeployRequest("/defs", "qa", "billing", "fedcba987654" + "0".repeat(28), "ci", false));
+    cli("pause", id, "--temporal", temporal.address(), "--by", "carol", "--reason", "canary");
+    awaitPaused(id);
+    java.io.StringWriter text = new java.io.StringWriter();
+    Thread resumer =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(1500);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              cli("resume", id, "--temporal", temporal.address());
+            });
+    resumer.start();
+
+    int code = new StatusPrinter(new java.io.PrintWriter(text, true)).follow(temporal.client(), id);
+    resumer.join();
+
+    assertThat(code).isZero();
+    assertThat(text.toString())
+        .containsOnlyOnce(
+            id
+                + " resume: paused before step kv (by carol: canary); go on with ./conveyor resume "
+                + id
+                + ", stop with ./conveyor abort "
+                + id);
+  }
+
   private static Run awaitPaused(String id) throws InterruptedException {
     Run run = null;
     for (int i = 0; i < 100; i++) {
