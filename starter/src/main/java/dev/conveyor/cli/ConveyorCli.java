@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
       RollbackCommand.class,
       ListCommand.class,
       HistoryCommand.class,
+      ControlCommands.PauseCommand.class,
+      ControlCommands.ResumeCommand.class,
+      ControlCommands.AbortCommand.class,
       dev.conveyor.cli.demo.DemoCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -56,8 +56,8 @@ final class ListCommand implements Callable<Integer> {
       names = "--status",
       description =
           "running, completed, failed, canceled, terminated, timed_out (Temporal's state) or a"
-              + " Conveyor status: baking, succeeded, skipped, superseded, rolling back, rolled"
-              + " back.")
+              + " Conveyor status: paused, baking, succeeded, skipped, superseded, rolling back,"
+              + " rolled back, aborting, aborted.")
   String status;
 
   @Option(

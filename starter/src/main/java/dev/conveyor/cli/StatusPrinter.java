@@ -51,6 +51,10 @@ final class StatusPrinter {
     for (StepStatus step : status.steps()) {
       out.println(line(step));
     }
+    if (status.waitingFor() != null) {
+      // e.g. its lane, a release gate, or a resume (./conveyor resume|abort ID)
+      out.println("  waiting for: " + status.waitingFor());
+    }
     if (status.rollback() != null) {
       out.println("  rollback: " + status.rollback());
     }
@@ -73,6 +77,19 @@ final class StatusPrinter {
             out.println(line(step));
             out.flush();
           }
+        }
+        if ("PAUSED".equals(status.outcome())
+            && status.waitingFor() != null
+            && printed.add("paused: " + status.waitingFor())) {
+          out.println(
+              workflowId
+                  + " "
+                  + status.waitingFor()
+                  + "; go on with ./conveyor resume "
+                  + workflowId
+                  + ", stop with ./conveyor abort "
+                  + workflowId);
+          out.flush();
         }
         if ("BAKING".equals(status.outcome())) {
           out.println(

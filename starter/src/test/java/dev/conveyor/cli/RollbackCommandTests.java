@@ -248,6 +248,15 @@ class RollbackCommandTests {
     }
 
     @Override
+    public void pause(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void resume(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void abort(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
     public void laneGranted(LaneGrant grant) {}
 
     @Override

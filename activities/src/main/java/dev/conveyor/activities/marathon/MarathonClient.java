@@ -65,6 +65,35 @@ final class MarathonClient {
     return new DeploymentRef(body.path("deploymentId").asText(), body.path("version").asText());
   }
 
+  /**
+   * {@code GET /v2/apps/{id}/versions/{version}}: the definition Marathon stored for that version;
+   * empty when Marathon knows no such app or version (404).
+   */
+  Optional<JsonNode> appVersion(String id, String version) {
+    HttpUrl url = appUrl(id).addPathSegment("versions").addPathSegment(version).build();
+    JsonNode body =
+        call(
+            new Request.Builder().url(url).get(), "GET " + path(id) + "/versions/" + version, true);
+    return Optional.ofNullable(body);
+  }
+
+  /**
+   * {@code PUT /v2/apps/{id}?force=} with {@code {"version": v}}: Marathon makes a new version from
+   * the stored one and rolls it out (404 when it knows no such version). No {@code partialUpdate}:
+   * the body is not a definition.
+   */
+  DeploymentRef putVersion(String id, String version, boolean force) {
+    HttpUrl url = appUrl(id).addQueryParameter("force", Boolean.toString(force)).build();
+    ObjectNode rollback = MAPPER.createObjectNode().put("version", version);
+    byte[] bytes = rollback.toString().getBytes(StandardCharsets.UTF_8);
+    JsonNode body =
+        call(
+            new Request.Builder().url(url).put(RequestBody.create(bytes, JSON)),
+            "PUT " + path(id) + " {\"version\": \"" + version + "\"}",
+            false);
+    return new DeploymentRef(body.path("deploymentId").asText(), body.path("version").asText());
+  }
+
   /** {@code GET /v2/deployments}: the deployments still running. */
   List<DeploymentInfo> deployments() {
     HttpUrl url = base.newBuilder().addPathSegments("v2/deployments").build();

@@ -1,5 +1,6 @@
 package dev.conveyor.activities.marathon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.activities.marathon.MarathonClient.AppStatus;
 import dev.conveyor.activities.marathon.MarathonClient.DeploymentRef;
@@ -42,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * MarathonSettings#lockWait()}; then the PUT is tried again. Failures: 400/422 are {@link
  * FailureTypes#REJECTED} with Marathon's details, 401/403 {@link FailureTypes#UNAUTHORIZED} (both
  * non-retryable); 5xx (503 leader loss, 502 proxy), timeouts, connection errors and a lock that
- * outlasts the wait propagate as transient {@link MarathonException}s for Temporal to retry.
+ * outlasts the wait propagate as transient {@link MarathonException}s for Temporal to retry. The
+ * returned deployment carries the app's version before the PUT ({@code previousVersion}); a
+ * rollback that hands it back ({@code restoreVersion}) redeploys it with {@code {"version": v}}
+ * (see {@link #restoreVersion}).
  *
  * <p><b>check</b> is one read-only look ({@code GET /v2/apps/{id}?embed=app.tasks} and {@code GET
  * /v2/deployments}): done when the deployment is gone from {@code /v2/deployments}, {@code
@@ -105,10 +109,14 @@ public final class MarathonTarget implements DeployTarget {
           log.info("{} already runs {} (version {}): no PUT", id, image, status.configVersion());
           return new TargetDeployment(deploymentId, status.configVersion(), null, true);
         }
+        String previous = live.map(AppStatus::configVersion).orElse(null);
         try {
-          DeploymentRef ref = client.putApp(id, body, request.force());
+          DeploymentRef ref = restoreVersion(client, id, image, request).orElse(null);
+          if (ref == null) {
+            ref = client.putApp(id, body, request.force());
+          }
           log.info("{}: deployment {} to version {}", id, ref.deploymentId(), ref.version());
-          return new TargetDeployment(ref.deploymentId(), ref.version(), null, false);
+          return new TargetDeployment(ref.deploymentId(), ref.version(), null, false, previous);
         } catch (MarathonException e) {
           if (e.status() != 409) {
             throw e;
@@ -118,6 +126,52 @@ public final class MarathonTarget implements DeployTarget {
       }
     } catch (MarathonException e) {
       throw translate(e, id);
+    }
+  }
+
+  /**
+   * A rollback that knows the app version that ran before ({@link TargetRequest#restoreVersion})
+   * redeploys that version with {@code {"version": v}}, so Marathon rolls out exactly what it ran.
+   * Only when the stored version still holds the restored image; empty (deploy the restored
+   * definition instead) when the version is unknown, holds another image, or Marathon answers 404
+   * to the PUT. Never {@code DELETE /v2/deployments}: that reverses deployments Marathon picks (see
+   * the hazard in the reference notes).
+   */
+  private Optional<DeploymentRef> restoreVersion(
+      MarathonClient client, String id, String image, TargetRequest request) {
+    String version = request.restoreVersion();
+    if (version == null || version.isBlank()) {
+      return Optional.empty();
+    }
+    Optional<JsonNode> stored = client.appVersion(id, version);
+    if (stored.isEmpty()) {
+      log.info(
+          "{}: Marathon no longer has version {}: deploying the restored definition", id, version);
+      return Optional.empty();
+    }
+    String storedImage = stored.get().path("container").path("docker").path("image").asText("");
+    if (!image.equals(storedImage)) {
+      log.info(
+          "{}: version {} runs {}, not the restored {}: deploying the restored definition",
+          id,
+          version,
+          storedImage,
+          image);
+      return Optional.empty();
+    }
+    try {
+      DeploymentRef ref = client.putVersion(id, version, request.force());
+      log.info("{}: redeployed version {} of {} as {}", id, version, image, ref.version());
+      return Optional.of(ref);
+    } catch (MarathonException e) {
+      if (e.status() == 404) {
+        log.info(
+            "{}: Marathon answered 404 for version {}: deploying the restored definition",
+            id,
+            version);
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 

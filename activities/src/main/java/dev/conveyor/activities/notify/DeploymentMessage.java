@@ -62,6 +62,9 @@ final class DeploymentMessage {
     if ("ROLLED_BACK".equalsIgnoreCase(n.outcome())) {
       return "rolled back in";
     }
+    if ("ABORTED".equalsIgnoreCase(n.outcome())) {
+      return "deployment aborted in";
+    }
     if ("FAILED".equalsIgnoreCase(n.outcome())) {
       return n.failedStep() == null
           ? "failed to deploy to"
@@ -94,7 +97,9 @@ final class DeploymentMessage {
     lines.add("image: " + orNone(n.image()));
     lines.add("digest: " + orNone(digest()));
     lines.add("outcome: " + n.outcome());
-    if (n.failedStep() != null || n.reason() != null) {
+    if ("ABORTED".equalsIgnoreCase(n.outcome())) {
+      lines.add("aborted: " + orNone(n.reason()));
+    } else if (n.failedStep() != null || n.reason() != null) {
       lines.add("failed step: " + orNone(n.failedStep()) + ": " + orNone(n.reason()));
     }
     lines.add("started by: " + orNone(n.requestedBy()));

@@ -54,8 +54,10 @@ import okhttp3.HttpUrl;
  *       /versions}, {@code /versions/{v}}, {@code GET /v2/apps}, {@code POST /v2/apps}, {@code
  *       DELETE /v2/apps/{id}}, {@code DELETE /v2/deployments/{id}[?force=true]}, {@code GET
  *       /v2/info}.
- *   <li>Faults: 401 without the configured credentials (Basic or {@code token=<jwt>}), 403 when
- *       {@link #forbidden}, 503 (or any status) for the next N requests ({@link #failNext}).
+ *   <li>Faults: tasks that never turn healthy per app ({@link #tasksNeverHealthy}) or per image
+ *       ({@link #imageNeverHealthy}); 401 without the configured credentials (Basic or {@code
+ *       token=<jwt>}), 403 when {@link #forbidden}, 503 (or any status) for the next N requests
+ *       ({@link #failNext}).
  * </ul>
  *
  * Time comes from the {@link Clock} given to {@link #start(Clock)}: a {@link SimClock} the test
@@ -77,6 +79,8 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
   private final List<RecordedRequest> requests = new ArrayList<>();
   private final Map<String, Duration> healthyAfter = new HashMap<>();
   private final Map<String, String> neverHealthy = new HashMap<>();
+  private final Map<java.util.function.Predicate<String>, String> imageNeverHealthy =
+      new LinkedHashMap<>();
   private Duration deploymentDuration = Duration.ZERO;
   private Duration defaultHealthyAfter = Duration.ZERO;
   private String basicAuth;
@@ -136,6 +140,25 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
   /** New tasks of the app never pass their health check; {@code cause} is the failure shown. */
   public synchronized MarathonSimulator tasksNeverHealthy(String appId, String cause) {
     neverHealthy.put(normalize(appId), cause);
+    return this;
+  }
+
+  /**
+   * Tasks of any app whose definition runs an image containing {@code imagePart} (e.g. a digest)
+   * never pass their health check; {@code cause} is the failure shown. Tasks of other images of the
+   * same app are not affected: a broken release next to a good previous version.
+   */
+  public synchronized MarathonSimulator imageNeverHealthy(String imagePart, String cause) {
+    return imagesNeverHealthy(image -> image.contains(imagePart), cause);
+  }
+
+  /**
+   * Tasks of definitions whose image matches {@code broken} never pass their health check, e.g.
+   * every image but the known good one (a release whose digest is not known in advance).
+   */
+  public synchronized MarathonSimulator imagesNeverHealthy(
+      java.util.function.Predicate<String> broken, String cause) {
+    imageNeverHealthy.put(broken, cause);
     return this;
   }
 
@@ -361,7 +384,9 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
             404,
             message("App '" + id + "' does not exist in version " + body.get("version").asText()));
       }
+      // Marathon copies the stored definition into a new version; the old version stays stored
       definition = old.deepCopy();
+      definition.remove(List.of("version", "versionInfo"));
     } else {
       boolean partial = !"false".equals(url.queryParameter("partialUpdate"));
       definition = app != null && partial ? app.definition.deepCopy() : MAPPER.createObjectNode();
@@ -483,6 +508,13 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
     Instant now = clock.instant();
     Instant healthyAt;
     String cause = neverHealthy.get(app.id);
+    String image = definition.path("container").path("docker").path("image").asText("");
+    for (Map.Entry<java.util.function.Predicate<String>, String> broken :
+        imageNeverHealthy.entrySet()) {
+      if (cause == null && !image.isEmpty() && broken.getKey().test(image)) {
+        cause = broken.getValue();
+      }
+    }
     if (cause != null) {
       healthyAt = null;
     } else {

@@ -1,5 +1,6 @@
 package dev.conveyor.workflows.deploy;
 
+import dev.conveyor.workflows.control.Pausable;
 import dev.conveyor.workflows.lane.LaneMember;
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
@@ -15,9 +16,12 @@ import io.temporal.workflow.WorkflowMethod;
  * <p>Before its first step it waits for its turn in the lane of (env, service) ({@link
  * LaneMember}); inside a release it also waits at the release gate after the push ({@link
  * ReleaseGate}).
+ *
+ * <p>Operators pause, resume and abort it between steps ({@link Pausable}; what abort does at each
+ * step: docs/operations.md).
  */
 @WorkflowInterface
-public interface ServiceDeploymentWorkflow extends LaneMember {
+public interface ServiceDeploymentWorkflow extends LaneMember, Pausable {
   @WorkflowMethod
   DeployResult deploy(DeployRequest request);
 

@@ -2,6 +2,7 @@ package dev.conveyor.workflows.deploy;
 
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.control.OperatorAction;
 import dev.conveyor.workflows.lane.LaneGrant;
 import dev.conveyor.workflows.lane.LaneMembership;
 import dev.conveyor.workflows.lane.Supersession;
@@ -67,6 +68,33 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
    * before it run their steps outside a cancellation scope, never bake and never roll back.
    */
   static final String ROLLBACK_CHANGE = "rollback";
+
+  /**
+   * Version marker of operator control (signals {@code pause}, {@code resume}, {@code abort}):
+   * deployments recorded before it ignore the three signals and wait for nothing new.
+   */
+  static final String CONTROL_CHANGE = "operator-control";
+
+  /**
+   * How long a paused deployment waits for {@code resume} or {@code abort}. Then it aborts as
+   * {@code abort} would at that step (old or new version, never a mix) and fails with a message
+   * naming the pause. A paused deployment holds its lane, so the limit also bounds how long it
+   * blocks the next deployment of the service.
+   */
+  public static final Duration PAUSE_LIMIT = Duration.ofHours(24);
+
+  /**
+   * Failure type of a deployment stopped by {@code abort} before its health gate passed: the
+   * service is on its old version (or, on a first deployment, nothing older exists); the message
+   * says who aborted, why, and what was undone.
+   */
+  public static final String ABORTED = "Aborted";
+
+  /** Outcome (status query) while a deployment waits at a step boundary for {@code resume}. */
+  public static final String PAUSED = "PAUSED";
+
+  /** Who aborts a deployment whose pause outlived {@link #PAUSE_LIMIT}. */
+  static final String PAUSE_LIMIT_BY = "conveyor (pause limit)";
 
   /** Failure type of the workflow itself when a step fails: the message names step and reason. */
   public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
@@ -146,10 +174,22 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private boolean healthPassed;
   private Restorer restorer;
 
+  // Operator control: set by the signal handlers, acted on by the workflow thread at step
+  // boundaries (see atBoundary).
+  private boolean controlEnabled;
+  private OperatorAction pauseAction;
+  private OperatorAction abortAction;
+  private boolean aborting;
+  private boolean pauseExpired;
+  private Step abortedBefore;
+
   @Override
   public DeployResult deploy(DeployRequest request) {
     this.request = request;
     this.workflowId = Workflow.getInfo().getWorkflowId();
+    controlEnabled =
+        Workflow.getVersion(CONTROL_CHANGE, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
     Workflow.upsertTypedSearchAttributes(
         SearchAttributes.SERVICE.valueSet(request.service()),
         SearchAttributes.ENV.valueSet(request.env()),
@@ -165,13 +205,19 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     waitingFor = "lane " + lane.laneId();
     Workflow.setCurrentDetails("waiting for " + waitingFor);
     lane.enter();
-    Optional<Supersession> superseded = lane.awaitTurn(() -> skipSignal != null);
+    Optional<Supersession> superseded =
+        lane.awaitTurn(() -> skipSignal != null || abortRequested());
     waitingFor = null;
     if (superseded.isPresent()) {
       return endSuperseded(superseded.get());
     }
     if (!lane.granted()) {
       lane.leave();
+      if (skipSignal == null) {
+        // aborted while waiting for the lane: no step ran
+        beginAbort(Step.RESOLVE);
+        return rollBack();
+      }
       return endSkipped(skipSignal.reason(), null, null, null);
     }
     try {
@@ -354,7 +400,8 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
                     + WorkflowIds.shortCommit(c.configCommit()));
     configCommit = committed.configCommit();
     committedSoFar = committed;
-    stopIfRollbackRequested();
+    // before the target request exists: an abort or rollback here leaves the target untouched
+    atBoundary(Step.DEPLOY);
 
     TargetRequest target =
         new TargetRequest(
@@ -451,7 +498,9 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       return "release " + gate.releaseWorkflowId() + " cannot be reached: " + describe(gone);
     }
     Duration timeout = Duration.ofSeconds(Math.max(1, gate.timeoutSeconds()));
-    boolean decided = Workflow.await(timeout, () -> proceedSignal != null || skipSignal != null);
+    boolean decided =
+        Workflow.await(
+            timeout, () -> proceedSignal != null || skipSignal != null || abortRequested());
     waitingFor = null;
     if (skipSignal != null) {
       return skipSignal.reason();
@@ -572,7 +621,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     if (versionChecked && !rollbackEnabled) {
       return "this deployment started before rollbacks existed: use ./conveyor rollback";
     }
-    if (!"RUNNING".equals(outcome) && !BAKING.equals(outcome)) {
+    if (!isOpen()) {
       return "the deployment has ended ("
           + outcome.toLowerCase(java.util.Locale.ROOT)
           + "): start one with ./conveyor rollback --service "
@@ -627,7 +676,15 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("baking"));
     Workflow.setCurrentDetails(
         "healthy; open for a rollback for " + window.toMinutes() + "m (signal rollback)");
-    boolean asked = Workflow.await(window, () -> rollbackRequest != null);
+    boolean asked = Workflow.await(window, () -> rollbackRequest != null || abortRequested());
+    if (rollbackRequest == null && abortRequested()) {
+      outcome = DeployResult.SUCCEEDED;
+      Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
+      Workflow.setCurrentDetails(
+          "healthy; bake window ended by abort (" + abortAction.describe() + ")");
+      log.info("{}: bake window ended by abort {}", workflowId, abortAction.describe());
+      return succeeded;
+    }
     if (!asked) {
       outcome = DeployResult.SUCCEEDED;
       Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("succeeded"));
@@ -664,11 +721,12 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     String reason = why.reason();
     Step at = healthPassed ? null : tracker.current();
     outcome = "ROLLING_BACK";
-    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("rolling back"));
-    Workflow.setCurrentDetails("rolling back: " + reason);
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.STATUS.valueSet(aborting ? "aborting" : "rolling back"));
+    Workflow.setCurrentDetails((aborting ? "aborting: " : "rolling back: ") + reason);
     for (StepStatus s : tracker.snapshot()) {
       if (s.state() == StepState.PENDING && s.step() != Step.NOTIFY) {
-        tracker.skipped(s.step(), "not run: rolled back");
+        tracker.skipped(s.step(), aborting ? "not run: aborted" : "not run: rolled back");
       }
     }
     ResolvedDeployment resolved = resolvedSoFar;
@@ -676,6 +734,13 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     try {
       if (recordedSoFar == null) {
         rollbackDetail = "done: stopped before any change (" + reason + ")";
+      } else if (recordedSoFar.previous() == null && aborting) {
+        rollbackDetail =
+            "first deployment: no earlier version to restore; "
+                + (targetSoFar == null
+                    ? "KV" + (committedSoFar == null ? "" : " and config repo") + " name "
+                    : "rollout left running: ")
+                + pinnedSoFar;
       } else if (recordedSoFar.previous() == null) {
         throw rollbackFailed(
             "nothing to roll back to: first deployment of "
@@ -694,7 +759,15 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     } catch (ActivityFailure failure) {
       rollbackDetail = "failed: " + describe(failure);
       notifyRollback(resolved, "ROLLBACK_FAILED", at, reason + "; " + rollbackDetail, null);
-      throw rollbackFailed("rollback failed: " + describe(failure) + " (asked: " + reason + ")");
+      throw rollbackFailed(
+          (aborting ? "abort failed to restore the old version: " : "rollback failed: ")
+              + describe(failure)
+              + " (asked: "
+              + reason
+              + ")");
+    }
+    if (aborting) {
+      throw endAborted(resolved, restoredImage);
     }
     outcome = "ROLLED_BACK";
     notifyRollback(resolved, "ROLLED_BACK", at, reason + " (by " + by(why) + ")", restoredImage);
@@ -726,6 +799,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     // our own rollout may still hold the app: the rollback supersedes it
     TargetRequest back =
         restorer.restoredTarget(resolved, restored, request.force() || !healthPassed);
+    if (deploymentSoFar != null && deploymentSoFar.previousVersion() != null) {
+      // Marathon: redeploy the app version that ran before ours ({"version": v}) when it can
+      back = back.withRestoreVersion(deploymentSoFar.previousVersion());
+    }
     HealthReport health = restorer.redeploy(resolved, back).health();
     rollbackDetail = "done: " + image + " live again (" + health.summary() + ")";
     return image;
@@ -757,6 +834,175 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       return;
     }
     notifyAll(resolved, result, at == null ? null : at.label(), reason, image);
+  }
+
+  /**
+   * Ends an aborted deployment: the old version is live again (or nothing had changed), and the
+   * failure says who aborted, why, before which step and what was undone. A pause that outlived
+   * {@link #PAUSE_LIMIT} ends the same way but as a failed deployment.
+   */
+  private ApplicationFailure endAborted(ResolvedDeployment resolved, String restoredImage) {
+    String where =
+        abortedBefore != null
+            ? "before step " + abortedBefore.label()
+            : "during step " + Step.HEALTH.label();
+    String undone;
+    if (recordedSoFar == null) {
+      undone = "nothing had changed";
+    } else if (restoredImage == null) {
+      undone = rollbackDetail;
+    } else {
+      undone = "back on " + restoredImage + (deploymentSoFar == null ? "" : " (target redeployed)");
+    }
+    String message;
+    String type;
+    String result;
+    if (pauseExpired) {
+      message =
+          "deployment failed: paused "
+              + where
+              + " for "
+              + PAUSE_LIMIT.toHours()
+              + "h without a resume or an abort ("
+              + pauseAction.describe()
+              + "); "
+              + undone;
+      type = DEPLOYMENT_FAILED;
+      result = "FAILED";
+    } else {
+      message = "aborted " + abortAction.describe() + ", " + where + "; " + undone;
+      type = ABORTED;
+      result = "ABORTED";
+    }
+    outcome = result;
+    rollbackDetail = "done: " + undone;
+    notifyRollback(
+        resolved, result, abortedBefore == null ? Step.HEALTH : abortedBefore, message, null);
+    Workflow.upsertTypedSearchAttributes(
+        SearchAttributes.STATUS.valueSet(pauseExpired ? "failed" : "aborted"));
+    Workflow.setCurrentDetails(message);
+    log.info("{} {}", workflowId, message);
+    return ApplicationFailure.newNonRetryableFailure(message, type);
+  }
+
+  /** Signal: wait before the next step. Ignored once the health gate passed or after the end. */
+  @Override
+  public void pause(OperatorAction action) {
+    OperatorAction pause = orNobody(action);
+    if (!isOpen()
+        || healthPassed
+        || tracker.current() == Step.HEALTH
+        || rollbackRequest != null
+        || abortAction != null) {
+      log.warn("{}: pause {} ignored: nothing left to pause", workflowId, pause.describe());
+      return;
+    }
+    pauseAction = pause;
+    log.info("{}: pause {}", workflowId, pause.describe());
+  }
+
+  /** Signal: a paused deployment goes on. */
+  @Override
+  public void resume(OperatorAction action) {
+    OperatorAction resume = orNobody(action);
+    if (pauseAction == null) {
+      log.warn("{}: resume {} ignored: not paused", workflowId, resume.describe());
+      return;
+    }
+    pauseAction = null;
+    log.info("{}: resume {}", workflowId, resume.describe());
+  }
+
+  /**
+   * Signal: stop at the next step boundary. The health gate is a wait, not a change, so an abort
+   * during it stops it at once (like a rollback); every other step finishes first.
+   */
+  @Override
+  public void abort(OperatorAction action) {
+    OperatorAction abort = orNobody(action);
+    if (!isOpen() || rollbackRequest != null || abortAction != null) {
+      log.warn(
+          "{}: abort {} ignored: the deployment has ended or is being undone",
+          workflowId,
+          abort.describe());
+      return;
+    }
+    abortAction = abort;
+    log.info("{}: abort {}", workflowId, abort.describe());
+    if (controlEnabled
+        && !healthPassed
+        && tracker.current() == Step.HEALTH
+        && stepsScope != null
+        && cancellable) {
+      beginAbort(null);
+      stepsScope.cancel("aborted " + abort.describe());
+    }
+  }
+
+  /**
+   * At a step boundary, before {@code next}: a pause waits here (at most {@link #PAUSE_LIMIT}), an
+   * abort turns into the rollback path (which ends the workflow {@link #ABORTED}), a rollback
+   * request ends the steps.
+   */
+  private void atBoundary(Step next) {
+    if (controlEnabled && rollbackEnabled && rollbackRequest == null) {
+      if (pauseAction != null && abortAction == null) {
+        awaitResume(next);
+      }
+      if (abortAction != null && rollbackRequest == null) {
+        beginAbort(next);
+      }
+    }
+    stopIfRollbackRequested();
+  }
+
+  private void awaitResume(Step next) {
+    String paused = "paused before step " + next.label() + " (" + pauseAction.describe() + ")";
+    outcome = PAUSED;
+    waitingFor = "resume: " + paused;
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("paused"));
+    Workflow.setCurrentDetails(
+        paused + "; signal resume or abort within " + PAUSE_LIMIT.toHours() + "h");
+    boolean woke =
+        Workflow.await(
+            PAUSE_LIMIT,
+            () -> pauseAction == null || abortAction != null || rollbackRequest != null);
+    waitingFor = null;
+    outcome = "RUNNING";
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("running"));
+    if (!woke) {
+      pauseExpired = true;
+      abortAction =
+          new OperatorAction(
+              "paused for " + PAUSE_LIMIT.toHours() + "h without a resume", PAUSE_LIMIT_BY);
+    }
+  }
+
+  /** Hands an abort to the rollback path, which undoes what changed and ends {@link #ABORTED}. */
+  private void beginAbort(Step next) {
+    aborting = true;
+    abortedBefore = next;
+    rollbackRequest =
+        new RollbackRequest(
+            (pauseExpired ? "pause limit passed: " : "aborted: ")
+                + (abortAction.reason() == null || abortAction.reason().isBlank()
+                    ? "no reason given"
+                    : abortAction.reason()),
+            abortAction.by() == null || abortAction.by().isBlank() ? "unknown" : abortAction.by());
+    rollbackDetail = "aborting " + abortAction.describe();
+  }
+
+  private boolean abortRequested() {
+    return controlEnabled && abortAction != null;
+  }
+
+  /** Whether the deployment can still take an operator's signal. */
+  private boolean isOpen() {
+    return "RUNNING".equals(outcome) || BAKING.equals(outcome) || PAUSED.equals(outcome);
+  }
+
+  private static OperatorAction orNobody(OperatorAction action) {
+    return action == null ? new OperatorAction("", "unknown") : action;
   }
 
   @Override
@@ -793,7 +1039,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   }
 
   private <T> T step(Step step, Supplier<T> call, Function<T, String> detail) {
-    stopIfRollbackRequested();
+    atBoundary(step);
     tracker.start(step);
     cancellable = CANCELLABLE.contains(step);
     try {
@@ -804,7 +1050,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       tracker.failed(
           step,
           isCanceled(failure) && rollbackRequest != null
-              ? "stopped for a rollback"
+              ? (aborting ? "stopped by abort" : "stopped for a rollback")
               : describe(failure));
       throw failure;
     } finally {

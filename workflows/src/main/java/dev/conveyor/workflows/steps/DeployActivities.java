@@ -25,6 +25,13 @@ public interface DeployActivities {
    */
   FinishResult finish(FinishRequest request);
 
+  /**
+   * @param restoreVersion for a rollback on Marathon: the app version that ran before (from {@link
+   *     TargetDeployment#previousVersion}); the target redeploys it with {@code PUT /v2/apps/{id}}
+   *     {@code {"version": v}} when that version still holds {@code pinnedImage}, else it deploys
+   *     the committed definition. Null for every other deploy (and in requests recorded before the
+   *     field existed).
+   */
   record TargetRequest(
       String target,
       String env,
@@ -38,15 +45,82 @@ public interface DeployActivities {
       String commit,
       HealthSpec health,
       String workflowId,
-      boolean force) {}
+      boolean force,
+      String restoreVersion) {
+
+    /** A deploy of the committed definition (no version to restore). */
+    public TargetRequest(
+        String target,
+        String env,
+        String service,
+        String appId,
+        String marathonUrl,
+        String definitions,
+        String configCommit,
+        String appPath,
+        String pinnedImage,
+        String commit,
+        HealthSpec health,
+        String workflowId,
+        boolean force) {
+      this(
+          target,
+          env,
+          service,
+          appId,
+          marathonUrl,
+          definitions,
+          configCommit,
+          appPath,
+          pinnedImage,
+          commit,
+          health,
+          workflowId,
+          force,
+          null);
+    }
+
+    /** The same request, redeploying Marathon app version {@code version} when it can. */
+    public TargetRequest withRestoreVersion(String version) {
+      return new TargetRequest(
+          target,
+          env,
+          service,
+          appId,
+          marathonUrl,
+          definitions,
+          configCommit,
+          appPath,
+          pinnedImage,
+          commit,
+          health,
+          workflowId,
+          force,
+          version);
+    }
+  }
 
   /**
    * @param deploymentId Marathon's deploymentId, or the Docker container name
    * @param version Marathon's app version, or the container id
    * @param endpoint where the new version answers when the target knows it (Docker), else null
+   * @param previousVersion Marathon: the app's version before this deploy changed it (what a
+   *     rollback of this deployment redeploys); null when the app was new, already live, or on
+   *     Docker
    */
   record TargetDeployment(
-      String deploymentId, String version, String endpoint, boolean alreadyLive) {}
+      String deploymentId,
+      String version,
+      String endpoint,
+      boolean alreadyLive,
+      String previousVersion) {
+
+    /** Without a previous version. */
+    public TargetDeployment(
+        String deploymentId, String version, String endpoint, boolean alreadyLive) {
+      this(deploymentId, version, endpoint, alreadyLive, null);
+    }
+  }
 
   record HealthRequest(TargetRequest target, TargetDeployment deployment) {}
 

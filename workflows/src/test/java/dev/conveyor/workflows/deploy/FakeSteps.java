@@ -47,6 +47,10 @@ final class FakeSteps
   volatile boolean failingNotifier;
   volatile boolean autoRollback;
   volatile long bakeSeconds;
+
+  /** What deploy reports as the app version it replaced (Marathon), or null. */
+  volatile String previousVersion;
+
   final List<RollbackCommitRequest> rollbackCommits =
       Collections.synchronizedList(new ArrayList<>());
   final List<KvRestoreRequest> restores = Collections.synchronizedList(new ArrayList<>());
@@ -77,8 +81,15 @@ final class FakeSteps
     return this;
   }
 
+  /** Called as each step's activity starts, before it does anything (e.g. to signal meanwhile). */
+  volatile java.util.function.Consumer<Step> onStep;
+
   private void enter(Step step) {
     calls.get(step).incrementAndGet();
+    java.util.function.Consumer<Step> hook = onStep;
+    if (hook != null) {
+      hook.accept(step);
+    }
     if (permanentFailures.containsKey(step)) {
       throw permanentFailures.get(step);
     }
@@ -206,7 +217,8 @@ final class FakeSteps
   public TargetDeployment deploy(TargetRequest request) {
     enter(Step.DEPLOY);
     deploys.add(request);
-    return new TargetDeployment("deployment-1", "2026-11-27T00:00:00.000Z", null, false);
+    return new TargetDeployment(
+        "deployment-1", "2026-11-27T00:00:00.000Z", null, false, previousVersion);
   }
 
   @Override

@@ -19,7 +19,9 @@ class ServiceDeploymentReplayTests {
         "deploy-billing.json",
         "deploy-web.json",
         "deploy-rollback-bake.json",
-        "deploy-rollback-auto.json"
+        "deploy-rollback-auto.json",
+        "deploy-paused-resumed.json",
+        "deploy-aborted.json"
       })
   void storedHistoryReplaysOnTheCurrentWorkflow(String file) throws Exception {
     WorkflowReplayer.replayWorkflowExecutionFromResource(
@@ -71,6 +73,15 @@ class ServiceDeploymentReplayTests {
 
     @Override
     public void validateRollback(RollbackRequest request) {}
+
+    @Override
+    public void pause(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void resume(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void abort(dev.conveyor.workflows.control.OperatorAction action) {}
 
     @Override
     public void laneGranted(dev.conveyor.workflows.lane.LaneGrant grant) {}
