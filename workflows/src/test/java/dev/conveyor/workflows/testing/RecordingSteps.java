@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * In-memory activities for release and lane tests. Every call is recorded as a {@link Span} with
@@ -66,6 +67,7 @@ public final class RecordingSteps
   private final Map<String, AtomicInteger> maxActive = new ConcurrentHashMap<>();
   private final Set<String> live = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> unhealthyChecksLeft = new ConcurrentHashMap<>();
+  private final Map<String, String> previousImages = new ConcurrentHashMap<>();
   private volatile ApplicationFailure planFailure;
 
   /** Declares a service and its dependencies (every service of the definitions). */
@@ -106,6 +108,20 @@ public final class RecordingSteps
 
   public void release(String commit, String step) {
     holds.get(commit + "/" + step).countDown();
+  }
+
+  /**
+   * KV already holds {@code image} for {@code service}: its deployments report it as the previous
+   * image, so they (and releases) can roll back. Without it every deployment is a first one.
+   */
+  public RecordingSteps previous(String service, String image) {
+    previousImages.put(service, image);
+    return this;
+  }
+
+  /** Records one step of a workflow that only tests run (e.g. a fake job deployment). */
+  public <T> T recordStep(String service, String commit, String step, Supplier<T> body) {
+    return record(service, commit, step, body::get);
   }
 
   /** The target reports {@code service} healthy (or not) from now on. */
@@ -357,17 +373,55 @@ public final class RecordingSteps
         "kv",
         () ->
             new KvResult(
-                "conveyor/" + request.env() + "/" + request.service() + "/image", null, true));
+                "conveyor/" + request.env() + "/" + request.service() + "/image",
+                previousImages.get(request.service()),
+                true));
   }
 
+  /** Step {@code kv-restore}: KV back to the restored image. */
   @Override
   public KvResult restore(KvRestoreRequest request) {
-    throw new UnsupportedOperationException("releases do not roll back yet");
+    return record(
+        request.service(),
+        "",
+        "kv-restore",
+        () ->
+            new KvResult(
+                "conveyor/" + request.env() + "/" + request.service() + "/image",
+                request.expectedImage(),
+                true));
   }
 
+  /**
+   * Step {@code rollback-commit}: restores the image given with {@link #previous}; fails as the
+   * real one does when there is none.
+   */
   @Override
   public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
-    throw new UnsupportedOperationException("releases do not roll back yet");
+    return record(
+        request.service(),
+        "",
+        "rollback-commit",
+        () -> {
+          String image = previousImages.get(request.service());
+          if (image == null) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "nothing to roll back to: marathon/"
+                    + request.env()
+                    + "/"
+                    + request.service()
+                    + ".json has no earlier version",
+                FailureTypes.NOTHING_TO_ROLL_BACK);
+          }
+          return new RollbackCommitResult(
+              headOf("rb-" + request.service() + "-" + request.workflowId()),
+              "marathon/" + request.env() + "/" + request.service() + ".json",
+              true,
+              headOf("old-" + request.service()),
+              image,
+              headOf("src-old-" + request.service()),
+              "localhost:5000/" + request.service() + "@new");
+        });
   }
 
   @Override
