@@ -9,6 +9,7 @@ import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.ReleasePlan;
+import dev.conveyor.workflows.steps.ReleasePlan.PlannedJob;
 import dev.conveyor.workflows.steps.ReleasePlan.PlannedService;
 import dev.conveyor.workflows.steps.ReleasePlanActivities;
 import dev.conveyor.workflows.steps.ResolveActivities;
@@ -68,11 +69,21 @@ public final class RecordingSteps
   private final Set<String> live = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> unhealthyChecksLeft = new ConcurrentHashMap<>();
   private final Map<String, String> previousImages = new ConcurrentHashMap<>();
+  private final Map<String, List<String>> jobs = Collections.synchronizedMap(new LinkedHashMap<>());
   private volatile ApplicationFailure planFailure;
 
   /** Declares a service and its dependencies (every service of the definitions). */
   public RecordingSteps service(String name, String... dependencies) {
     dependsOn.put(name, List.of(dependencies));
+    return this;
+  }
+
+  /**
+   * Declares a job and the services it depends on; plans then list it (at the head of its
+   * repository) when one of those services is released.
+   */
+  public RecordingSteps job(String name, String... dependsOn) {
+    jobs.put(name, List.of(dependsOn));
     return this;
   }
 
@@ -281,13 +292,23 @@ public final class RecordingSteps
                 new PlannedService(
                     service, request.commits().getOrDefault(service, headOf(service))));
           }
+          List<PlannedJob> plannedJobs = new ArrayList<>();
+          synchronized (jobs) {
+            jobs.forEach(
+                (job, needs) -> {
+                  if (needs.stream().anyMatch(chosen::contains)) {
+                    plannedJobs.add(new PlannedJob(job, headOf(job), needs));
+                  }
+                });
+          }
           synchronized (dependsOn) {
             return new ReleasePlan(
                 "defs" + "0".repeat(36),
                 request.env(),
                 request.stack(),
                 planned,
-                new LinkedHashMap<>(dependsOn));
+                new LinkedHashMap<>(dependsOn),
+                jobs.isEmpty() ? null : plannedJobs);
           }
         });
   }
