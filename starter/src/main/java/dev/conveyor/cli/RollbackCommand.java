@@ -36,7 +36,9 @@ import picocli.CommandLine.Spec;
       "and the health gate.",
       "  --service S --env E: starts rollback/<env>/<service>/<time> (after the bake window).",
       "  --id DEPLOY_ID: asks a running or baking deployment to roll itself back (update",
-      "  requestRollback); a refusal (e.g. nothing to roll back to) is printed at once."
+      "  requestRollback); a refusal (e.g. nothing to roll back to) is printed at once.",
+      "  --id RELEASE_ID: the same for a running or baking release: it rolls back every",
+      "  service it deployed, dependents first."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -51,7 +53,10 @@ final class RollbackCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
   @Mixin TemporalOptions temporal;
 
-  @Option(names = "--id", paramLabel = "DEPLOY_ID", description = "A running deployment's id.")
+  @Option(
+      names = "--id",
+      paramLabel = "DEPLOY_ID|RELEASE_ID",
+      description = "A running deployment's or release's id.")
   String deploymentId;
 
   @Option(names = "--service", description = "Service name from conveyor.yaml.")
