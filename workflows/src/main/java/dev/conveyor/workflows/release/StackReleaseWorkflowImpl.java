@@ -126,8 +126,21 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
   private String control;
   private final List<Forward> forwards = new ArrayList<>();
 
-  /** A pause, resume or abort to pass on to the running children. */
-  private record Forward(String signal, OperatorAction action) {}
+  /** Whether the children were last told to pause (so a stop must let the gated ones go on). */
+  private boolean childrenPaused;
+
+  /** A pause, resume or abort to pass on to the running children of one kind. */
+  private record Forward(String signal, OperatorAction action, To to) {}
+
+  /** Which running children a forwarded signal goes to. */
+  private enum To {
+    /** Every running deployment and job. */
+    ALL,
+    /** Deployments whose gate is open, and jobs. */
+    OPEN,
+    /** Deployments whose gate is not open: built or building, nothing changed yet. */
+    GATED
+  }
 
   @Override
   public ReleaseResult release(ReleaseRequest request) {
@@ -240,7 +253,8 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     pausedBy = action;
     pausedAt = Workflow.currentTimeMillis();
     control = "paused " + action.describe();
-    forwards.add(new Forward(Pausable.PAUSE, action));
+    forwards.add(new Forward(Pausable.PAUSE, action, To.ALL));
+    childrenPaused = true;
     changed = true;
   }
 
@@ -255,7 +269,8 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     }
     pausedBy = null;
     control = "resumed " + action.describe();
-    forwards.add(new Forward(Pausable.RESUME, action));
+    forwards.add(new Forward(Pausable.RESUME, action, To.ALL));
+    childrenPaused = false;
     changed = true;
   }
 
@@ -397,9 +412,18 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
         job.endedAt = Workflow.currentTimeMillis();
       }
     }
+    OperatorAction stop =
+        abortedBy != null
+            ? abortedBy
+            : new OperatorAction(rollbackAsked.reason(), rollbackAsked.by());
+    if (childrenPaused) {
+      // A paused deployment would sit on its skip (or its rollback) until its pause limit.
+      forwards.add(new Forward(Pausable.RESUME, stop, abortedBy != null ? To.GATED : To.ALL));
+      childrenPaused = false;
+    }
     if (abortedBy != null) {
       outcome = "ABORTING";
-      forwards.add(new Forward(Pausable.ABORT, abortedBy));
+      forwards.add(new Forward(Pausable.ABORT, abortedBy, To.OPEN));
       Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet("aborting"));
     } else {
       outcome = "ROLLING_BACK";
@@ -421,7 +445,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
   /**
    * Passes pauses, resumes and aborts on to running children by signal name ({@link Pausable}), so
    * a child that does not know them yet simply ignores them. An abort goes only to deployments
-   * whose gate is open; the others got a skip.
+   * whose gate is open; the others get a skip (and a resume first, when they were paused).
    */
   private boolean forwardControl() {
     if (forwards.isEmpty()) {
@@ -432,12 +456,13 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     for (Forward forward : sending) {
       for (ReleaseNode node : nodes.values()) {
         boolean running = node.execution != null && !node.childEnded;
-        if (running && (node.proceeded || !Pausable.ABORT.equals(forward.signal()))) {
+        boolean addressed = forward.to() == To.ALL || (forward.to() == To.OPEN) == node.proceeded;
+        if (running && addressed) {
           signalUntyped(node.workflowId, node.execution, forward);
         }
       }
       for (JobNode job : jobs.values()) {
-        if (job.execution != null && !job.ended) {
+        if (job.execution != null && !job.ended && forward.to() != To.GATED) {
           signalUntyped(job.workflowId, job.execution, forward);
         }
       }

@@ -357,4 +357,46 @@ class ReleaseControlTests {
         .as("an abort rolls nothing back")
         .isFalse();
   }
+
+  /** The names of the signals {@code workflowId} received, in order, among {@code names}. */
+  List<String> signals(String workflowId, String... names) {
+    List<String> wanted = List.of(names);
+    return env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+        .filter(e -> e.hasWorkflowExecutionSignaledEventAttributes())
+        .map(e -> e.getWorkflowExecutionSignaledEventAttributes().getSignalName())
+        .filter(wanted::contains)
+        .toList();
+  }
+
+  @Test
+  void pauseAndAbortArePassedOnAndAPausedDeploymentAtItsGateIsResumedToSeeItsSkip() {
+    steps
+        .service("accounts")
+        .service("billing", "accounts")
+        .stack("pair", "accounts", "billing")
+        .hold(headOf("accounts"), "health");
+    StackReleaseWorkflow release = start(request("pair", 0));
+    awaitTrue("accounts is in its health gate", () -> steps.ran("accounts", "health"));
+    awaitTrue(
+        "billing waits at its gate",
+        () ->
+            byService(release.status().services()).get("billing").state() == ServiceState.WAITING);
+
+    release.pause(ALICE);
+    awaitOutcome(release, "PAUSED");
+    release.abort(new OperatorAction("give up", "bob"));
+    awaitOutcome(release, "ABORTING");
+    steps.release(headOf("accounts"), "health");
+
+    failure(release, StackReleaseWorkflowImpl.RELEASE_ABORTED, "aborted by bob: give up");
+    String accounts = WorkflowIds.deployment("qa", "accounts", headOf("accounts"));
+    String billing = WorkflowIds.deployment("qa", "billing", headOf("billing"));
+    assertThat(signals(accounts, "pause", "resume", "abort", "skip"))
+        .as("the running deployment is paused, then aborted")
+        .containsExactly("pause", "abort");
+    assertThat(signals(billing, "pause", "resume", "abort", "skip"))
+        .as("the gated one is paused, resumed and skipped: it changed nothing")
+        .containsExactly("pause", "resume", "skip");
+    assertThat(steps.ran("billing", "kv")).isFalse();
+  }
 }
