@@ -204,7 +204,13 @@ final class ReleaseRollback {
         Async.function(
             child::rollback,
             new ServiceRollbackRequest(
-                request.definitions(), request.env(), node.service, null, why.by(), why.reason()));
+                request.definitions(),
+                request.env(),
+                node.service,
+                null,
+                why.by(),
+                why.reason(),
+                node.configCommit));
     result.handle(
         (rolledBack, failure) -> {
           rollbackEnded(node, rolledBack, failure);

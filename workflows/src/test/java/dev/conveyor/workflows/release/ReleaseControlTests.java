@@ -145,6 +145,36 @@ class ReleaseControlTests {
           .isGreaterThan(steps.span(service.service(), "rollback-commit").endSeq());
     }
     assertThat(result.control()).isEqualTo("rollback by alice: error rate up");
+    for (ServiceRelease service : result.services()) {
+      assertThat(steps.rollbackOf(service.service()))
+          .as("%s's rollback undoes the release's own config commit", service.service())
+          .isEqualTo(service.configCommit());
+    }
+  }
+
+  @Test
+  void aNewerDeploymentOfADependentStopsTheRollbackBeforeItsDependencies() {
+    webBillingAccounts();
+    steps.newerAtHead("web");
+    StackReleaseWorkflow release = start(request("shop", 600));
+    awaitOutcome(release, "BAKING");
+
+    release.rollback(new RollbackRequest("error rate up", "alice"));
+
+    ReleaseResult result =
+        failure(
+            release,
+            StackReleaseWorkflowImpl.RELEASE_ROLLBACK_FAILED,
+            "web rollback failed",
+            "a newer deployment replaced the version to roll back");
+    Map<String, ServiceRelease> services = byService(result.services());
+    assertThat(services.get("web").state()).isEqualTo(ServiceState.ROLLBACK_FAILED);
+    assertThat(services.get("billing").rollback())
+        .isEqualTo("not rolled back: web could not be rolled back and still runs against it");
+    assertThat(services.get("accounts").rollback())
+        .isEqualTo("not rolled back: billing could not be rolled back and still runs against it");
+    assertThat(steps.ran("billing", "rollback-commit")).isFalse();
+    assertThat(steps.ran("accounts", "rollback-commit")).isFalse();
   }
 
   @Test

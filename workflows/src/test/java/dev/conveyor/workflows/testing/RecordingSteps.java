@@ -69,6 +69,8 @@ public final class RecordingSteps
   private final Set<String> live = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> unhealthyChecksLeft = new ConcurrentHashMap<>();
   private final Map<String, String> previousImages = new ConcurrentHashMap<>();
+  private final Map<String, String> rollbackOf = new ConcurrentHashMap<>();
+  private final Set<String> conflicts = ConcurrentHashMap.newKeySet();
   private final Map<String, List<String>> jobs = Collections.synchronizedMap(new LinkedHashMap<>());
   private volatile ApplicationFailure planFailure;
 
@@ -128,6 +130,17 @@ public final class RecordingSteps
   public RecordingSteps previous(String service, String image) {
     previousImages.put(service, image);
     return this;
+  }
+
+  /** A rollback commit of {@code service} finds a newer version at the head (a conflict). */
+  public RecordingSteps newerAtHead(String service) {
+    conflicts.add(service);
+    return this;
+  }
+
+  /** The {@code rollbackOf} the last rollback commit of {@code service} was asked for. */
+  public String rollbackOf(String service) {
+    return rollbackOf.get(service);
   }
 
   /** Records one step of a workflow that only tests run (e.g. a fake job deployment). */
@@ -424,6 +437,20 @@ public final class RecordingSteps
         "",
         "rollback-commit",
         () -> {
+          if (request.rollbackOf() != null) {
+            rollbackOf.put(request.service(), request.rollbackOf());
+          }
+          if (conflicts.contains(request.service())) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "marathon/"
+                    + request.env()
+                    + "/"
+                    + request.service()
+                    + ".json changed since "
+                    + request.rollbackOf().substring(0, 12)
+                    + ": a newer deployment replaced the version to roll back; nothing committed",
+                FailureTypes.CONFLICT);
+          }
           String image = previousImages.get(request.service());
           if (image == null) {
             throw ApplicationFailure.newNonRetryableFailure(
