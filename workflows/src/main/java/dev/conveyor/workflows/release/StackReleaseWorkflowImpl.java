@@ -13,11 +13,7 @@ import dev.conveyor.workflows.deploy.GateSkip;
 import dev.conveyor.workflows.deploy.ReleaseGate;
 import dev.conveyor.workflows.deploy.RollbackRequest;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
-import dev.conveyor.workflows.job.JobDeployRequest;
-import dev.conveyor.workflows.job.JobDeployResult;
-import dev.conveyor.workflows.job.JobDeploymentWorkflow;
 import dev.conveyor.workflows.steps.ReleasePlan;
-import dev.conveyor.workflows.steps.ReleasePlan.PlannedJob;
 import dev.conveyor.workflows.steps.ReleasePlan.PlannedService;
 import dev.conveyor.workflows.steps.ReleasePlanActivities;
 import dev.conveyor.workflows.steps.ReleasePlanActivities.PlanRequest;
@@ -105,7 +101,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
       Workflow.newActivityStub(TargetHealthActivities.class, LIVE_CHECK);
 
   private final Map<String, ReleaseNode> nodes = new LinkedHashMap<>();
-  private final Map<String, JobNode> jobs = new LinkedHashMap<>();
+  private ReleaseJobs jobs;
   private ReleaseGraph graph;
   private ReleaseRequest request;
   private String workflowId;
@@ -147,6 +143,8 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     this.request = request;
     this.workflowId = Workflow.getInfo().getWorkflowId();
     this.startedAt = Workflow.currentTimeMillis();
+    this.jobs =
+        new ReleaseJobs(request, workflowId, nodes, () -> changed = true, () -> abortedBy != null);
     Workflow.upsertTypedSearchAttributes(
         SearchAttributes.ENV.valueSet(request.env()),
         SearchAttributes.STACK.valueSet(request.stack()),
@@ -179,7 +177,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
       acted |= sendDecisions();
       if (!held()) {
         acted |= startDeployments();
-        acted |= startJobs();
+        acted |= jobs.startReady();
       }
       if (rollback != null) {
         acted |= rollback.advance();
@@ -208,7 +206,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     boolean stopPending = !stopApplied && (abortedBy != null || rollbackAsked != null);
     return !stopPending
         && nodes.values().stream().allMatch(ReleaseNode::settled)
-        && jobs.values().stream().allMatch(JobNode::settled)
+        && jobs.all().stream().allMatch(JobNode::settled)
         && (rollback == null || rollback.done());
   }
 
@@ -405,7 +403,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
         }
       }
     }
-    for (JobNode job : jobs.values()) {
+    for (JobNode job : jobs.all()) {
       if (job.finalState == null && !job.started) {
         job.finalState = ServiceState.CANCELLED;
         job.detail = "cancelled: " + why;
@@ -461,7 +459,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
           signalUntyped(node.workflowId, node.execution, forward);
         }
       }
-      for (JobNode job : jobs.values()) {
+      for (JobNode job : jobs.all()) {
         if (job.execution != null && !job.ended && forward.to() != To.GATED) {
           signalUntyped(job.workflowId, job.execution, forward);
         }
@@ -537,19 +535,13 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
               graph.checks(member.service())));
     }
     if (controlEnabled && plan.jobs() != null) {
-      for (PlannedJob job : plan.jobs()) {
-        List<String> needs =
-            job.dependsOn() == null
-                ? List.of()
-                : job.dependsOn().stream().filter(nodes::containsKey).sorted().toList();
-        jobs.put(job.job(), new JobNode(job.job(), job.commit(), needs));
-      }
+      jobs.plan(plan.jobs());
     }
     log.info(
         "{}: releasing {} and jobs {} at definitions {}",
         workflowId,
         nodes.keySet(),
-        jobs.keySet(),
+        jobs.names(),
         definitionsCommit);
   }
 
@@ -757,7 +749,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
   }
 
   /** Whether a deployment failed because it was aborted (its failure type names an abort). */
-  private static boolean isAbort(Throwable failure) {
+  static boolean isAbort(Throwable failure) {
     Throwable cause = failure;
     while (cause instanceof ChildWorkflowFailure && cause.getCause() != null) {
       cause = cause.getCause();
@@ -765,112 +757,6 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     return cause instanceof ApplicationFailure app
         && app.getType() != null
         && app.getType().toLowerCase(Locale.ROOT).contains("abort");
-  }
-
-  /**
-   * Starts each job whose services in the release are healthy (or left to another deployment: the
-   * job's own dependencies gate checks those on the target); skips a job whose service failed.
-   */
-  private boolean startJobs() {
-    boolean acted = false;
-    for (JobNode job : jobs.values()) {
-      if (job.started || job.finalState != null) {
-        continue;
-      }
-      List<String> waitingFor = new ArrayList<>();
-      String failed = null;
-      for (String need : job.needs) {
-        ServiceState state = nodes.get(need).finalState;
-        if (state == null) {
-          waitingFor.add(need);
-        } else if (state != ServiceState.SUCCEEDED && state != ServiceState.SUPERSEDED) {
-          failed = need;
-          break;
-        }
-      }
-      if (failed != null) {
-        job.finalState = ServiceState.SKIPPED;
-        job.detail =
-            "skipped: service "
-                + failed
-                + " "
-                + nodes.get(failed).state().name().toLowerCase(Locale.ROOT);
-        job.endedAt = Workflow.currentTimeMillis();
-        acted = true;
-      } else if (!waitingFor.isEmpty()) {
-        job.detail = "waiting for " + String.join(", ", waitingFor);
-      } else {
-        startJob(job);
-        acted = true;
-      }
-    }
-    return acted;
-  }
-
-  private void startJob(JobNode job) {
-    String id = WorkflowIds.job(request.env(), job.job, job.commit);
-    JobDeploymentWorkflow child =
-        Workflow.newChildWorkflowStub(
-            JobDeploymentWorkflow.class,
-            ChildWorkflowOptions.newBuilder()
-                .setWorkflowId(id)
-                .setTaskQueue(TaskQueues.CONTROL)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-                .setStaticSummary(
-                    "deploy job "
-                        + job.job
-                        + " "
-                        + WorkflowIds.shortCommit(job.commit)
-                        + " to "
-                        + request.env()
-                        + " in "
-                        + workflowId)
-                .build());
-    job.started = true;
-    job.workflowId = id;
-    job.startedAt = Workflow.currentTimeMillis();
-    job.detail = "deploying";
-    Promise<JobDeployResult> result =
-        Async.function(
-            child::deploy,
-            new JobDeployRequest(
-                request.definitions(), request.env(), job.job, job.commit, request.requestedBy()));
-    Workflow.getWorkflowExecution(child)
-        .handle(
-            (execution, failure) -> {
-              job.execution = execution;
-              return null;
-            });
-    result.handle(
-        (deployed, failure) -> {
-          jobEnded(job, deployed, failure);
-          return null;
-        });
-  }
-
-  private void jobEnded(JobNode job, JobDeployResult deployed, RuntimeException failure) {
-    changed = true;
-    job.ended = true;
-    job.endedAt = Workflow.currentTimeMillis();
-    if (failure == null) {
-      job.finalState = ServiceState.SUCCEEDED;
-      job.image = deployed.image();
-      job.configCommit = deployed.configCommit();
-      job.detail =
-          "registered as "
-              + deployed.chronosName()
-              + "; config "
-              + WorkflowIds.shortCommit(deployed.configCommit());
-    } else if (failure instanceof ChildWorkflowFailure child
-        && child.getCause() instanceof WorkflowExecutionAlreadyStarted) {
-      job.finalState = ServiceState.SUPERSEDED;
-      job.detail = "already running as " + job.workflowId + ": left to it";
-    } else {
-      job.finalState =
-          abortedBy != null && isAbort(failure) ? ServiceState.ABORTED : ServiceState.FAILED;
-      job.detail = describe(failure);
-    }
   }
 
   /** Every member that needs {@code failed}, directly or through others, ends skipped. */
@@ -990,7 +876,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
         problems.add(node.service + ": " + node.detail);
       }
     }
-    for (JobNode job : jobs.values()) {
+    for (JobNode job : jobs.all()) {
       if (job.finalState == ServiceState.FAILED || job.finalState == ServiceState.SKIPPED) {
         problems.add("job " + job.job + ": " + job.detail);
       }
@@ -1038,7 +924,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     for (ReleaseNode node : nodes.values()) {
       ends.add(node.service + " " + lower(node.state()) + " (" + node.detail + ")");
     }
-    for (JobNode job : jobs.values()) {
+    for (JobNode job : jobs.all()) {
       ends.add("job " + job.job + " " + lower(job.state()) + " (" + job.detail + ")");
     }
     Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet(status));
@@ -1077,7 +963,7 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
   }
 
   private List<JobRelease> jobSnapshot() {
-    return jobs.values().stream().map(JobNode::snapshot).toList();
+    return jobs == null ? List.of() : jobs.all().stream().map(JobNode::snapshot).toList();
   }
 
   private String progress() {
@@ -1086,9 +972,9 @@ public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
     List<String> parts = new ArrayList<>();
     counts.forEach((state, n) -> parts.add(n + " " + lower(state)));
     String line = nodes.size() + " services: " + String.join(", ", parts);
-    if (!jobs.isEmpty()) {
-      long done = jobs.values().stream().filter(JobNode::settled).count();
-      line += "; jobs " + done + "/" + jobs.size() + " done";
+    if (!jobs.all().isEmpty()) {
+      long done = jobs.all().stream().filter(JobNode::settled).count();
+      line += "; jobs " + done + "/" + jobs.all().size() + " done";
     }
     return control == null ? line : line + "; " + control;
   }
