@@ -49,6 +49,11 @@ import org.slf4j.Logger;
  * dependencies deploy, and opens each deployment's gate once the members it needs are healthy and
  * the dependencies outside the release are healthy on the target. Signal handlers and promise
  * callbacks only change state; the main loop sends every signal, so decisions happen in one place.
+ *
+ * <p>The same loop starts the stack's jobs ({@link ReleaseJobs}), holds every start and gate while
+ * the release is paused, aborting or rolling back, passes pause, resume and abort on to the
+ * children, and walks a rollback dependents first ({@link ReleaseRollback}). All of that is behind
+ * the version marker {@link #CONTROL_CHANGE}.
  */
 public final class StackReleaseWorkflowImpl implements StackReleaseWorkflow {
   private static final Logger log = Workflow.getLogger(StackReleaseWorkflowImpl.class);
