@@ -82,6 +82,15 @@ final class ReleaseCommand implements Callable<Integer> {
   @Option(names = "--wait", description = "Show every service live and wait for the end.")
   boolean await;
 
+  @Option(
+      names = "--bake",
+      paramLabel = "DURATION",
+      description =
+          "Keep the release open this long after success (e.g. 30s, 15m, 1h) for a rollback of"
+              + " the whole release: ./conveyor rollback --id RELEASE_ID --reason TEXT"
+              + " (default: 0, it ends at once).")
+  String bake;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -96,6 +105,13 @@ final class ReleaseCommand implements Callable<Integer> {
       }
       pins.put(pin.substring(0, eq), pin.substring(eq + 1));
     }
+    long bakeSeconds;
+    try {
+      bakeSeconds = bake == null ? 0 : seconds(bake);
+    } catch (IllegalArgumentException bad) {
+      spec.commandLine().getErr().println("conveyor release: --bake " + bad.getMessage());
+      return ConveyorCli.USAGE;
+    }
     String location = DeployCommand.definitionsLocation(definitions);
     try (TemporalOptions.Connection connection = temporal.connect()) {
       WorkflowClient client = connection.client();
@@ -109,7 +125,9 @@ final class ReleaseCommand implements Callable<Integer> {
               DeployCommand.requester(by),
               false,
               0,
-              0);
+              0,
+              null,
+              bakeSeconds);
       StartOutcome outcome =
           new ReleaseStarter(client).start(ReleaseStarter.newReleaseId(Clock.systemUTC()), request);
       out.println(outcome.started() ? outcome.workflowId() : outcome.describe());
@@ -120,6 +138,25 @@ final class ReleaseCommand implements Callable<Integer> {
       return follow(
           client, outcome.workflowId(), new ReleaseView(out, ReleaseView.terminal()), out);
     }
+  }
+
+  /** {@code 90s}, {@code 15m}, {@code 1h} or {@code 0} in seconds. */
+  static long seconds(String duration) {
+    String text = duration.strip();
+    if (!text.matches("\\d+[smh]?")) {
+      throw new IllegalArgumentException(
+          "'" + duration + "' is not a duration: write a number with s, m or h (e.g. 15m)");
+    }
+    char unit = text.charAt(text.length() - 1);
+    if (Character.isDigit(unit)) {
+      return Long.parseLong(text);
+    }
+    long n = Long.parseLong(text.substring(0, text.length() - 1));
+    return switch (unit) {
+      case 'h' -> n * 3600;
+      case 'm' -> n * 60;
+      default -> n;
+    };
   }
 
   /** Renders the release until it ends; 0 when it succeeded, 1 when it failed. */

@@ -1,5 +1,6 @@
 package dev.conveyor.cli;
 
+import dev.conveyor.workflows.release.JobRelease;
 import dev.conveyor.workflows.release.ReleaseStatus;
 import dev.conveyor.workflows.release.ServiceRelease;
 import dev.conveyor.workflows.release.ServiceState;
@@ -47,6 +48,9 @@ final class ReleaseView {
     for (ServiceRelease service : status.services()) {
       services.add(withStep(service, currentStep.apply(service)));
     }
+    if (status.jobs() != null) {
+      status.jobs().forEach(job -> services.add(asLine(job)));
+    }
     List<String> lines = new ArrayList<>();
     for (ServiceRelease service : services) {
       lines.add(line(service, now));
@@ -70,6 +74,26 @@ final class ReleaseView {
       }
     }
     out.flush();
+  }
+
+  /** A job of the release, shown as a line like a service's ({@code job report}). */
+  private static ServiceRelease asLine(JobRelease job) {
+    return new ServiceRelease(
+        "job " + job.job(),
+        job.commit(),
+        job.dependsOn(),
+        List.of(),
+        job.state(),
+        job.detail(),
+        job.workflowId(),
+        job.image(),
+        null,
+        job.configCommit(),
+        job.startedAt(),
+        0,
+        0,
+        job.endedAt(),
+        List.of());
   }
 
   /** {@code api DEPLOYING 12.3s step health} */
@@ -100,7 +124,11 @@ final class ReleaseView {
         service.builtAt(),
         service.deployStartedAt(),
         service.endedAt(),
-        service.steps());
+        service.steps(),
+        service.rollback(),
+        service.rollbackWorkflowId(),
+        service.rollbackStartedAt(),
+        service.rollbackEndedAt());
   }
 
   static String line(ServiceRelease service, long now) {
@@ -123,6 +151,11 @@ final class ReleaseView {
   /** The state and what it is doing: the running step of its deployment, else the detail. */
   private static String what(ServiceRelease service) {
     String detail = service.detail() == null ? "" : service.detail();
+    if (service.rollback() != null
+        && (service.state() == ServiceState.ROLLING_BACK
+            || service.state() == ServiceState.ROLLED_BACK)) {
+      detail = service.rollback();
+    }
     if (service.state() == ServiceState.BUILDING || service.state() == ServiceState.DEPLOYING) {
       String running =
           service.steps() == null

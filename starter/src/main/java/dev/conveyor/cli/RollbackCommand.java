@@ -42,7 +42,9 @@ import picocli.CommandLine.Spec;
       "  --job J --env E: starts job-rollback/<env>/<job>/<time> (after the job deployment ended).",
       "  --id DEPLOY_ID: asks a running or baking deployment (deploy/... or job/...) to roll",
       "  itself back (update requestRollback); a refusal (e.g. nothing to roll back to) is printed",
-      "  at once."
+      "  at once.",
+      "  --id RELEASE_ID: the same for a running or baking release: it rolls back every",
+      "  service it deployed, dependents first."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -57,7 +59,10 @@ final class RollbackCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
   @Mixin TemporalOptions temporal;
 
-  @Option(names = "--id", paramLabel = "DEPLOY_ID", description = "A running deployment's id.")
+  @Option(
+      names = "--id",
+      paramLabel = "DEPLOY_ID|RELEASE_ID",
+      description = "A running deployment's or release's id.")
   String deploymentId;
 
   @Option(names = "--service", description = "Service name from conveyor.yaml.")

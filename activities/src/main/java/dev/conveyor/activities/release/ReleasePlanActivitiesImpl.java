@@ -4,9 +4,11 @@ import dev.conveyor.activities.build.SourceRepositories;
 import dev.conveyor.activities.gitops.GitOpsSettings;
 import dev.conveyor.activities.resolve.ResolveActivitiesImpl;
 import dev.conveyor.definitions.Definitions;
+import dev.conveyor.definitions.Job;
 import dev.conveyor.definitions.Service;
 import dev.conveyor.workflows.steps.FailureTypes;
 import dev.conveyor.workflows.steps.ReleasePlan;
+import dev.conveyor.workflows.steps.ReleasePlan.PlannedJob;
 import dev.conveyor.workflows.steps.ReleasePlan.PlannedService;
 import dev.conveyor.workflows.steps.ReleasePlanActivities;
 import io.temporal.failure.ApplicationFailure;
@@ -21,9 +23,10 @@ import java.util.Set;
 
 /**
  * Plans a release: reads the definitions at the config repo's head and resolves each member's
- * commit in its source repository (through {@link SourceRepositories}, the build step's access,
- * with its own cache under {@code <dataDir>/plan-source-cache}). Read-only apart from that cache,
- * so a retry simply plans again.
+ * commit (and the commit of each job that depends on a member: the stack's jobs) in its source
+ * repository (through {@link SourceRepositories}, the build step's access, with its own cache under
+ * {@code <dataDir>/plan-source-cache}). Read-only apart from that cache, so a retry simply plans
+ * again.
  */
 public final class ReleasePlanActivitiesImpl implements ReleasePlanActivities {
   private final GitOpsSettings settings;
@@ -72,8 +75,11 @@ public final class ReleasePlanActivitiesImpl implements ReleasePlanActivities {
       }
     }
     Map<String, String> pins = request.commits() == null ? Map.of() : request.commits();
+    List<Job> jobs = jobsOf(definitions, members);
+    Set<String> jobNames = new LinkedHashSet<>();
+    jobs.forEach(job -> jobNames.add(job.name()));
     for (String pinned : pins.keySet()) {
-      if (!members.contains(pinned)) {
+      if (!members.contains(pinned) && !jobNames.contains(pinned)) {
         problems.add("a commit is given for " + pinned + ", which is not part of this release");
       }
     }
@@ -87,13 +93,31 @@ public final class ReleasePlanActivitiesImpl implements ReleasePlanActivities {
       String repo = ResolveActivitiesImpl.sourceRepo(request.definitions(), service.repo());
       planned.add(new PlannedService(name, commit(name, repo, pins.get(name), problems)));
     }
+    List<PlannedJob> plannedJobs = new ArrayList<>();
+    for (Job job : jobs) {
+      String repo = ResolveActivitiesImpl.sourceRepo(request.definitions(), job.repo());
+      plannedJobs.add(
+          new PlannedJob(
+              job.name(),
+              commit("job " + job.name(), repo, pins.get(job.name()), problems),
+              job.dependsOn()));
+    }
     if (!problems.isEmpty()) {
       throw DefinitionsAt.invalid(
           "cannot release stack " + request.stack() + ": " + String.join("; ", problems));
     }
     Map<String, List<String>> dependsOn = new LinkedHashMap<>();
     definitions.services().forEach((name, service) -> dependsOn.put(name, service.dependsOn()));
-    return new ReleasePlan(configCommit, request.env(), request.stack(), planned, dependsOn);
+    return new ReleasePlan(
+        configCommit, request.env(), request.stack(), planned, dependsOn, plannedJobs);
+  }
+
+  /** The jobs that depend on at least one member, by name. */
+  private static List<Job> jobsOf(Definitions definitions, Set<String> members) {
+    return definitions.jobs().values().stream()
+        .filter(job -> job.dependsOn().stream().anyMatch(members::contains))
+        .sorted(java.util.Comparator.comparing(Job::name))
+        .toList();
   }
 
   /** The full commit, or null with a problem added. */

@@ -36,6 +36,30 @@ final class ReleaseNode {
   long endedAt;
   List<StepStatus> steps = List.of();
 
+  /** The image live before its deployment (KV {@code previous}); null on a first deployment. */
+  String previousImage;
+
+  // The release's rollback, once asked.
+  Rollback rollback = Rollback.NONE;
+  String rollbackDetail;
+  String rollbackWorkflowId;
+  long rollbackStartedAt;
+  long rollbackEndedAt;
+
+  /** How far the release's rollback got for this service. */
+  enum Rollback {
+    /** No rollback asked. */
+    NONE,
+    /** Asked; waits for its deployment to end or for its dependents' rollbacks. */
+    WAITING,
+    /** Its running deployment was told to roll back ({@code rollback} signal). */
+    SIGNALLED,
+    /** A rollback workflow runs for it. */
+    RUNNING,
+    /** Ended: rolled back, failed, or nothing to roll back. */
+    DONE
+  }
+
   ReleaseNode(String service, String commit, List<String> needs, List<String> checks) {
     this.service = service;
     this.commit = commit;
@@ -49,6 +73,9 @@ final class ReleaseNode {
   }
 
   ServiceState state() {
+    if (rollback == Rollback.SIGNALLED || rollback == Rollback.RUNNING) {
+      return ServiceState.ROLLING_BACK;
+    }
     if (finalState != null) {
       return finalState;
     }
@@ -80,6 +107,10 @@ final class ReleaseNode {
         builtAt,
         deployStartedAt,
         endedAt,
-        steps);
+        steps,
+        rollbackDetail,
+        rollbackWorkflowId,
+        rollbackStartedAt,
+        rollbackEndedAt);
   }
 }

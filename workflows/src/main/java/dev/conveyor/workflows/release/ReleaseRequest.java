@@ -17,6 +17,9 @@ import java.util.Map;
  *     take to be healthy on the target before its dependents fail; 0 or less means 10 minutes
  * @param images service → digest-pinned image for services that deploy an existing image without
  *     build or push (a promotion); null or missing entries build as usual
+ * @param bakeSeconds how long a release whose services all succeeded stays open for a {@code
+ *     rollback} signal (its bake window); 0 or less: it ends at once (services are then rolled back
+ *     one by one with {@code ./conveyor rollback})
  */
 public record ReleaseRequest(
     String definitions,
@@ -28,7 +31,34 @@ public record ReleaseRequest(
     boolean force,
     int buildConcurrency,
     long preconditionTimeoutSeconds,
-    Map<String, String> images) {
+    Map<String, String> images,
+    long bakeSeconds) {
+
+  /** A release without a bake window. */
+  public ReleaseRequest(
+      String definitions,
+      String env,
+      String stack,
+      List<String> services,
+      Map<String, String> commits,
+      String requestedBy,
+      boolean force,
+      int buildConcurrency,
+      long preconditionTimeoutSeconds,
+      Map<String, String> images) {
+    this(
+        definitions,
+        env,
+        stack,
+        services,
+        commits,
+        requestedBy,
+        force,
+        buildConcurrency,
+        preconditionTimeoutSeconds,
+        images,
+        0);
+  }
 
   /** A release that builds every image. */
   public ReleaseRequest(

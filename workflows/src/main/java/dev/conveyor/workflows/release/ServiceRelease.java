@@ -19,6 +19,13 @@ import java.util.List;
  * @param deployStartedAt when its deploy phase began: the gate open and the image pushed
  * @param endedAt when it ended
  * @param steps its deployment's steps, once the deployment returned them
+ * @param rollback how the release's rollback went for it ({@code rolled back by
+ *     rollback/qa/web/of-release-r1: …}, {@code nothing to roll back: skipped}); null when the
+ *     release was not rolled back
+ * @param rollbackWorkflowId the rollback workflow the release started for it, null when none (a
+ *     deployment still running rolls back inside its own workflow)
+ * @param rollbackStartedAt when its rollback began (0 when none)
+ * @param rollbackEndedAt when its rollback ended (0 while it runs or when none)
  */
 public record ServiceRelease(
     String service,
@@ -35,4 +42,48 @@ public record ServiceRelease(
     long builtAt,
     long deployStartedAt,
     long endedAt,
-    List<StepStatus> steps) {}
+    List<StepStatus> steps,
+    String rollback,
+    String rollbackWorkflowId,
+    long rollbackStartedAt,
+    long rollbackEndedAt) {
+
+  /** A service of a release that was not rolled back. */
+  public ServiceRelease(
+      String service,
+      String commit,
+      List<String> dependsOn,
+      List<String> checkedOnTarget,
+      ServiceState state,
+      String detail,
+      String workflowId,
+      String image,
+      String digest,
+      String configCommit,
+      long startedAt,
+      long builtAt,
+      long deployStartedAt,
+      long endedAt,
+      List<StepStatus> steps) {
+    this(
+        service,
+        commit,
+        dependsOn,
+        checkedOnTarget,
+        state,
+        detail,
+        workflowId,
+        image,
+        digest,
+        configCommit,
+        startedAt,
+        builtAt,
+        deployStartedAt,
+        endedAt,
+        steps,
+        null,
+        null,
+        0,
+        0);
+  }
+}

@@ -98,7 +98,7 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
       ResolvedDeployment definitions = resolved;
       enter("COMMIT", "committing the earlier definition");
       RollbackCommitResult restored =
-          restorer.commit(definitions, null, request.to(), by, request.reason());
+          restorer.commit(definitions, request.rollbackOf(), request.to(), by, request.reason());
       Workflow.upsertTypedSearchAttributes(
           SearchAttributes.COMMIT.valueSet(
               restored.commit() == null ? restored.restoredFrom() : restored.commit()));

@@ -72,6 +72,26 @@ class ReleaseReplayTests {
 
     @Override
     public void built(dev.conveyor.workflows.deploy.BuiltNotice notice) {}
+
+    @Override
+    public void pause(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void resume(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void abort(dev.conveyor.workflows.control.OperatorAction action) {}
+
+    @Override
+    public void rollback(dev.conveyor.workflows.deploy.RollbackRequest request) {}
+
+    @Override
+    public String requestRollback(dev.conveyor.workflows.deploy.RollbackRequest request) {
+      return null;
+    }
+
+    @Override
+    public void validateRollback(dev.conveyor.workflows.deploy.RollbackRequest request) {}
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.ReleasePlan;
+import dev.conveyor.workflows.steps.ReleasePlan.PlannedJob;
 import dev.conveyor.workflows.steps.ReleasePlan.PlannedService;
 import dev.conveyor.workflows.steps.ReleasePlanActivities;
 import dev.conveyor.workflows.steps.ResolveActivities;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * In-memory activities for release and lane tests. Every call is recorded as a {@link Span} with
@@ -66,11 +68,24 @@ public final class RecordingSteps
   private final Map<String, AtomicInteger> maxActive = new ConcurrentHashMap<>();
   private final Set<String> live = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> unhealthyChecksLeft = new ConcurrentHashMap<>();
+  private final Map<String, String> previousImages = new ConcurrentHashMap<>();
+  private final Map<String, String> rollbackOf = new ConcurrentHashMap<>();
+  private final Set<String> conflicts = ConcurrentHashMap.newKeySet();
+  private final Map<String, List<String>> jobs = Collections.synchronizedMap(new LinkedHashMap<>());
   private volatile ApplicationFailure planFailure;
 
   /** Declares a service and its dependencies (every service of the definitions). */
   public RecordingSteps service(String name, String... dependencies) {
     dependsOn.put(name, List.of(dependencies));
+    return this;
+  }
+
+  /**
+   * Declares a job and the services it depends on; plans then list it (at the head of its
+   * repository) when one of those services is released.
+   */
+  public RecordingSteps job(String name, String... dependsOn) {
+    jobs.put(name, List.of(dependsOn));
     return this;
   }
 
@@ -106,6 +121,31 @@ public final class RecordingSteps
 
   public void release(String commit, String step) {
     holds.get(commit + "/" + step).countDown();
+  }
+
+  /**
+   * KV already holds {@code image} for {@code service}: its deployments report it as the previous
+   * image, so they (and releases) can roll back. Without it every deployment is a first one.
+   */
+  public RecordingSteps previous(String service, String image) {
+    previousImages.put(service, image);
+    return this;
+  }
+
+  /** A rollback commit of {@code service} finds a newer version at the head (a conflict). */
+  public RecordingSteps newerAtHead(String service) {
+    conflicts.add(service);
+    return this;
+  }
+
+  /** The {@code rollbackOf} the last rollback commit of {@code service} was asked for. */
+  public String rollbackOf(String service) {
+    return rollbackOf.get(service);
+  }
+
+  /** Records one step of a workflow that only tests run (e.g. a fake job deployment). */
+  public <T> T recordStep(String service, String commit, String step, Supplier<T> body) {
+    return record(service, commit, step, body::get);
   }
 
   /** The target reports {@code service} healthy (or not) from now on. */
@@ -265,13 +305,23 @@ public final class RecordingSteps
                 new PlannedService(
                     service, request.commits().getOrDefault(service, headOf(service))));
           }
+          List<PlannedJob> plannedJobs = new ArrayList<>();
+          synchronized (jobs) {
+            jobs.forEach(
+                (job, needs) -> {
+                  if (needs.stream().anyMatch(chosen::contains)) {
+                    plannedJobs.add(new PlannedJob(job, headOf(job), needs));
+                  }
+                });
+          }
           synchronized (dependsOn) {
             return new ReleasePlan(
                 "defs" + "0".repeat(36),
                 request.env(),
                 request.stack(),
                 planned,
-                new LinkedHashMap<>(dependsOn));
+                new LinkedHashMap<>(dependsOn),
+                jobs.isEmpty() ? null : plannedJobs);
           }
         });
   }
@@ -357,17 +407,69 @@ public final class RecordingSteps
         "kv",
         () ->
             new KvResult(
-                "conveyor/" + request.env() + "/" + request.service() + "/image", null, true));
+                "conveyor/" + request.env() + "/" + request.service() + "/image",
+                previousImages.get(request.service()),
+                true));
   }
 
+  /** Step {@code kv-restore}: KV back to the restored image. */
   @Override
   public KvResult restore(KvRestoreRequest request) {
-    throw new UnsupportedOperationException("releases do not roll back yet");
+    return record(
+        request.service(),
+        "",
+        "kv-restore",
+        () ->
+            new KvResult(
+                "conveyor/" + request.env() + "/" + request.service() + "/image",
+                request.expectedImage(),
+                true));
   }
 
+  /**
+   * Step {@code rollback-commit}: restores the image given with {@link #previous}; fails as the
+   * real one does when there is none.
+   */
   @Override
   public RollbackCommitResult commitRollback(RollbackCommitRequest request) {
-    throw new UnsupportedOperationException("releases do not roll back yet");
+    return record(
+        request.service(),
+        "",
+        "rollback-commit",
+        () -> {
+          if (request.rollbackOf() != null) {
+            rollbackOf.put(request.service(), request.rollbackOf());
+          }
+          if (conflicts.contains(request.service())) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "marathon/"
+                    + request.env()
+                    + "/"
+                    + request.service()
+                    + ".json changed since "
+                    + request.rollbackOf().substring(0, 12)
+                    + ": a newer deployment replaced the version to roll back; nothing committed",
+                FailureTypes.CONFLICT);
+          }
+          String image = previousImages.get(request.service());
+          if (image == null) {
+            throw ApplicationFailure.newNonRetryableFailure(
+                "nothing to roll back to: marathon/"
+                    + request.env()
+                    + "/"
+                    + request.service()
+                    + ".json has no earlier version",
+                FailureTypes.NOTHING_TO_ROLL_BACK);
+          }
+          return new RollbackCommitResult(
+              headOf("rb-" + request.service() + "-" + request.workflowId()),
+              "marathon/" + request.env() + "/" + request.service() + ".json",
+              true,
+              headOf("old-" + request.service()),
+              image,
+              headOf("src-old-" + request.service()),
+              "localhost:5000/" + request.service() + "@new");
+        });
   }
 
   @Override

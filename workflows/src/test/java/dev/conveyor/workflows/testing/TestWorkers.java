@@ -18,6 +18,11 @@ public final class TestWorkers {
    * serving every workflow and all activities, the build queue serving the same activities.
    */
   public static TestWorkflowEnvironment start(Object activities, Class<?>... extraWorkflows) {
+    return start(new Object[] {activities}, extraWorkflows);
+  }
+
+  /** The same with several activity implementations (e.g. a test's own fakes beside the steps). */
+  public static TestWorkflowEnvironment start(Object[] activities, Class<?>... extraWorkflows) {
     TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
     for (var key : SearchAttributes.ALL) {
       env.registerSearchAttribute(key.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
