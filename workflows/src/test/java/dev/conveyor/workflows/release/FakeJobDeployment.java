@@ -1,5 +1,6 @@
 package dev.conveyor.workflows.release;
 
+import dev.conveyor.workflows.deploy.RollbackRequest;
 import dev.conveyor.workflows.job.JobDeployRequest;
 import dev.conveyor.workflows.job.JobDeployResult;
 import dev.conveyor.workflows.job.JobDeployStatus;
@@ -74,5 +75,19 @@ public final class FakeJobDeployment implements JobDeploymentWorkflow {
   @Override
   public JobDeployStatus status() {
     return null;
+  }
+
+  /** Release tests never roll a job back; the real workflow's rollback has its own tests. */
+  @Override
+  public void rollback(RollbackRequest request) {}
+
+  @Override
+  public String requestRollback(RollbackRequest request) {
+    throw new IllegalStateException("the fake job deployment does not roll back");
+  }
+
+  @Override
+  public void validateRollback(RollbackRequest request) {
+    throw new IllegalArgumentException("the fake job deployment does not roll back");
   }
 }

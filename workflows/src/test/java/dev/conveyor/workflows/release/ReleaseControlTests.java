@@ -9,6 +9,7 @@ import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.control.OperatorAction;
 import dev.conveyor.workflows.deploy.RollbackRequest;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
 import dev.conveyor.workflows.rollback.RollbackWorkflowImpl;
 import dev.conveyor.workflows.testing.RecordingSteps;
 import dev.conveyor.workflows.testing.RecordingSteps.Span;
@@ -324,9 +325,14 @@ class ReleaseControlTests {
     release.pause(ALICE);
     awaitOutcome(release, "PAUSED");
     steps.release(headOf("a"), "build");
-    awaitTrue(
-        "a is built and waits",
-        () -> byService(release.status().services()).get("a").builtAt() > 0);
+    // The release passes its pause on: a finishes its build and holds before its push.
+    ServiceDeploymentWorkflow a =
+        env.getWorkflowClient()
+            .newWorkflowStub(
+                ServiceDeploymentWorkflow.class, WorkflowIds.deployment("qa", "a", headOf("a")));
+    awaitTrue("a is built and paused", () -> "PAUSED".equals(a.status().outcome()));
+    assertThat(a.status().waitingFor()).contains("before step push");
+    assertThat(steps.ran("a", "push")).as("a pushed nothing while paused").isFalse();
     assertThat(byService(release.status().services()).get("b").state())
         .isEqualTo(ServiceState.PENDING);
     assertThat(steps.ran("b", "resolve")).as("b was not started").isFalse();
@@ -351,15 +357,17 @@ class ReleaseControlTests {
             StackReleaseWorkflowImpl.RELEASE_ABORTED,
             "aborted by " + StackReleaseWorkflowImpl.PAUSE_EXPIRED_BY,
             "for longer than 23h");
-    // a's gate was open before the pause (nothing held it); b's never opened.
+    // a was paused before its push (the release passed its pause on), so the abort that ends
+    // the pause leaves a without a change; b never started.
     Map<String, ServiceRelease> services = byService(result.services());
-    assertThat(services.get("a").state()).isEqualTo(ServiceState.SUCCEEDED);
+    assertThat(services.get("a").state()).isEqualTo(ServiceState.ABORTED);
+    assertThat(steps.ran("a", "kv")).isFalse();
     assertThat(services.get("b").state()).isEqualTo(ServiceState.CANCELLED);
     assertThat(steps.ran("b", "kv")).isFalse();
   }
 
   @Test
-  void anAbortCancelsWhatMadeNoChangeAndLetsTheRunningDeploymentEndOnAVersion() {
+  void anAbortCancelsWhatMadeNoChangeAndTakesTheDeploymentInItsHealthGateBackToItsOldVersion() {
     webBillingAccounts();
     steps.hold(headOf("accounts"), "health");
     StackReleaseWorkflow release = start(request("shop", 0));
@@ -374,18 +382,21 @@ class ReleaseControlTests {
             release,
             StackReleaseWorkflowImpl.RELEASE_ABORTED,
             "aborted by alice: canary errors",
-            "accounts succeeded",
+            "accounts aborted",
+            "back on localhost:5000/accounts@sha256:old",
             "billing cancelled",
             "web cancelled");
     assertThat(result.outcome()).isEqualTo("ABORTED");
     Map<String, ServiceRelease> services = byService(result.services());
-    assertThat(services.get("accounts").state()).isEqualTo(ServiceState.SUCCEEDED);
+    // accounts had deployed but was not proven healthy: the abort it got from the release
+    // stopped its health gate and put the old version back (never a mix).
+    assertThat(services.get("accounts").state()).isEqualTo(ServiceState.ABORTED);
     assertThat(services.get("billing").state()).isEqualTo(ServiceState.CANCELLED);
     assertThat(steps.ran("billing", "kv")).isFalse();
     assertThat(steps.ran("web", "kv")).isFalse();
     assertThat(steps.ran("accounts", "rollback-commit"))
-        .as("an abort rolls nothing back")
-        .isFalse();
+        .as("accounts went back to its old version")
+        .isTrue();
   }
 
   /** The names of the signals {@code workflowId} received, in order, among {@code names}. */
