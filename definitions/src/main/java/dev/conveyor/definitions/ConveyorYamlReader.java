@@ -165,7 +165,29 @@ final class ConveyorYamlReader {
         .nonEmptyString(node, "registry")
         .ifPresent(
             text -> {
-              if (REGISTRY.matcher(text).matches()) {
+              String host = text.contains("/") ? text.substring(0, text.indexOf('/')) : text;
+              if (text.equals(LOCAL_REGISTRY)) {
+                report.error(
+                    node.position(),
+                    "registry: local is set per environment (environments.<env>.registry: local),"
+                        + " where it can be checked against the target; the top-level registry"
+                        + " is where the other environments push, e.g. localhost:5000");
+              } else if (REGISTRY.matcher(text).matches()
+                  && !host.contains(".")
+                  && !host.contains(":")
+                  && !host.equals("localhost")) {
+                // Docker would read "registry/billing" as the Docker Hub repository "registry/…".
+                report.error(
+                    node.position(),
+                    "registry \""
+                        + text
+                        + "\" has no host: the first part needs a dot or a port (e.g. "
+                        + host
+                        + ".example.com or "
+                        + host
+                        + ":5000) or must be localhost, else Docker reads it as a Docker Hub"
+                        + " namespace");
+              } else if (REGISTRY.matcher(text).matches()) {
                 registry = text;
               } else {
                 report.error(

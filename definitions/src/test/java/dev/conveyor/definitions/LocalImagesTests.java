@@ -61,18 +61,46 @@ class LocalImagesTests {
                 + " pushed to is the top-level registry");
   }
 
+  @Test
+  void rejectsRegistryLocalAtTheTopLevel() throws IOException {
+    LoadResult result = load("local", "qa: { target: docker }");
+
+    assertThat(result.problems())
+        .extracting(Problem::message)
+        .containsExactly(
+            "registry: local is set per environment (environments.<env>.registry: local), where"
+                + " it can be checked against the target; the top-level registry is where the"
+                + " other environments push, e.g. localhost:5000");
+  }
+
+  @Test
+  void rejectsATopLevelRegistryWithoutAHostThatDockerWouldSendToDockerHub() throws IOException {
+    LoadResult result = load("myregistry/team", "qa: { target: docker }");
+
+    assertThat(result.problems())
+        .extracting(Problem::message)
+        .containsExactly(
+            "registry \"myregistry/team\" has no host: the first part needs a dot or a port (e.g."
+                + " myregistry.example.com or myregistry:5000) or must be localhost, else Docker"
+                + " reads it as a Docker Hub namespace");
+  }
+
   private LoadResult load(String environments) throws IOException {
+    return load("127.0.0.1:5000", environments);
+  }
+
+  private LoadResult load(String registry, String environments) throws IOException {
     Files.writeString(
         dir.resolve("conveyor.yaml"),
         """
         version: 1
-        registry: 127.0.0.1:5000
+        registry: %s
         environments:
           %s
         services:
           billing: { repo: ../billing.git }
         """
-            .formatted(environments));
+            .formatted(registry, environments));
     Files.createDirectories(dir.resolve("marathon"));
     Files.writeString(
         dir.resolve("marathon/billing.json"),
