@@ -23,11 +23,21 @@ final class DemoServices implements AutoCloseable {
 
   private final List<Process> started = new ArrayList<>();
   private final PrintWriter out;
+  private final String searchPath;
   private String temporalTarget;
   private String ui;
 
   DemoServices(PrintWriter out) {
+    this(out, System.getenv().getOrDefault("PATH", ""));
+  }
+
+  /**
+   * @param searchPath where to look for the {@code temporal} CLI and {@code docker-registry}, as in
+   *     {@code PATH}
+   */
+  DemoServices(PrintWriter out, String searchPath) {
     this.out = out;
+    this.searchPath = searchPath;
   }
 
   String temporalTarget() {
@@ -39,21 +49,40 @@ final class DemoServices implements AutoCloseable {
     return Optional.ofNullable(ui);
   }
 
-  void startRegistryIfNeeded(Path dir) {
+  /**
+   * Uses the registry on 127.0.0.1:5000, or starts Debian's docker-registry, or else settles for
+   * local-image mode, and says which.
+   *
+   * @param forceLocal local-image mode whatever runs ({@code --registry local})
+   * @return whether the demo runs in local-image mode (its environment gets {@code registry:
+   *     local})
+   */
+  boolean startRegistryIfNeeded(Path dir, boolean forceLocal) {
+    if (forceLocal) {
+      out.println(
+          "  registry      none: local-image mode (--registry local): images are built into the"
+              + " Docker engine and run from there; push is skipped");
+      return true;
+    }
     if (Prerequisites.registryAnswers()) {
       out.println("  registry      " + Prerequisites.REGISTRY + " (already running)");
-      return;
+      return false;
     }
-    Path binary =
-        Prerequisites.registryBinary()
-            .orElseThrow(
-                () ->
-                    new DemoException(
-                        "no registry answers on "
-                            + Prerequisites.REGISTRY
-                            + " and Debian's docker-registry is not installed:"
-                            + " sudo apt-get install -y docker-registry (or run scripts/start-services.sh)",
-                        2));
+    Optional<Path> binary = onPath("docker-registry");
+    if (binary.isEmpty()) {
+      out.println(
+          "  registry      none: local-image mode. No registry answers on "
+              + Prerequisites.REGISTRY
+              + " and Debian's docker-registry is not installed, so images are built into the"
+              + " Docker engine and run from there; push is skipped. For the registry path:"
+              + " sudo apt-get install -y docker-registry (or run scripts/start-services.sh)");
+      return true;
+    }
+    startRegistry(dir, binary.get());
+    return false;
+  }
+
+  private void startRegistry(Path dir, Path binary) {
     Path config = dir.resolve("registry.yml");
     write(
         config,
@@ -200,8 +229,8 @@ final class DemoServices implements AutoCloseable {
     }
   }
 
-  static Optional<Path> onPath(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+  private Optional<Path> onPath(String program) {
+    for (String dir : searchPath.split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
         return Optional.of(Path.of(dir, program));
       }
