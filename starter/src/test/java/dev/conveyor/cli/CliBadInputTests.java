@@ -53,22 +53,8 @@ class CliBadInputTests {
     assertThat(workflows()).as("workflows on the server").isEqualTo(workflowsBefore);
   }
 
-  /** Open and closed executions (the test server has no visibility queries, but these lists). */
   private static long workflows() {
-    var stub = temporal.client().getWorkflowServiceStubs().blockingStub();
-    var open =
-        stub.listOpenWorkflowExecutions(
-            io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest.newBuilder()
-                .setNamespace("default")
-                .setMaximumPageSize(1000)
-                .build());
-    var closed =
-        stub.listClosedWorkflowExecutions(
-            io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest.newBuilder()
-                .setNamespace("default")
-                .setMaximumPageSize(1000)
-                .build());
-    return open.getExecutionsCount() + closed.getExecutionsCount();
+    return Workflows.count(temporal);
   }
 
   private static Run deploy(String... more) {
