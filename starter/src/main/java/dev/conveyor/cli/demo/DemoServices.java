@@ -10,13 +10,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The embedded defaults the demo runs on, each its own child process that the demo stops at the
  * end: a Temporal dev server (the {@code temporal} CLI's when it is installed, so the UI shows the
  * demo and its database survives a restart; otherwise the worker's in-memory test server), one
  * worker serving both task queues with the file KV and the local Docker target, and a registry when
- * none answers on 127.0.0.1:5000.
+ * none answers on 127.0.0.1:5000 and Debian's docker-registry is installed (else the demo runs in
+ * local-image mode, without one).
  */
 final class DemoServices implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(120);
@@ -24,6 +26,7 @@ final class DemoServices implements AutoCloseable {
   private final List<Process> started = new ArrayList<>();
   private final PrintWriter out;
   private final String searchPath;
+  private final BooleanSupplier registryAnswers;
   private String temporalTarget;
   private String ui;
 
@@ -31,13 +34,19 @@ final class DemoServices implements AutoCloseable {
     this(out, System.getenv().getOrDefault("PATH", ""));
   }
 
+  DemoServices(PrintWriter out, String searchPath) {
+    this(out, searchPath, Prerequisites::registryAnswers);
+  }
+
   /**
    * @param searchPath where to look for the {@code temporal} CLI and {@code docker-registry}, as in
    *     {@code PATH}
+   * @param registryAnswers whether a registry answers on {@link Prerequisites#REGISTRY}
    */
-  DemoServices(PrintWriter out, String searchPath) {
+  DemoServices(PrintWriter out, String searchPath, BooleanSupplier registryAnswers) {
     this.out = out;
     this.searchPath = searchPath;
+    this.registryAnswers = registryAnswers;
   }
 
   String temporalTarget() {
@@ -64,7 +73,7 @@ final class DemoServices implements AutoCloseable {
               + " Docker engine and run from there; push is skipped");
       return true;
     }
-    if (Prerequisites.registryAnswers()) {
+    if (registryAnswers.getAsBoolean()) {
       out.println("  registry      " + Prerequisites.REGISTRY + " (already running)");
       return false;
     }
@@ -96,7 +105,7 @@ final class DemoServices implements AutoCloseable {
         """
             .formatted(dir.resolve("registry-storage"), Prerequisites.REGISTRY));
     start(List.of(binary.toString(), "serve", config.toString()), dir.resolve("registry.log"));
-    waitFor("the registry", Prerequisites::registryAnswers, dir.resolve("registry.log"));
+    waitFor("the registry", registryAnswers, dir.resolve("registry.log"));
     out.println("  registry      " + Prerequisites.REGISTRY + " (started, storage in " + dir + ")");
   }
 
@@ -177,7 +186,7 @@ final class DemoServices implements AutoCloseable {
     }
   }
 
-  private void waitFor(String what, java.util.function.BooleanSupplier ready, Path log) {
+  private void waitFor(String what, BooleanSupplier ready, Path log) {
     long deadline = System.nanoTime() + READY.toNanos();
     while (!ready.getAsBoolean()) {
       Process last = started.get(started.size() - 1);
