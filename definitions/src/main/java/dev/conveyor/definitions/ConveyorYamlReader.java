@@ -23,7 +23,12 @@ final class ConveyorYamlReader {
   static final List<String> TOP_KEYS =
       List.of("version", "registry", "environments", "services", "jobs", "stacks", "notify");
   static final List<String> ENVIRONMENT_KEYS =
-      List.of("target", "marathon", "consul", "chronos", "approval", "bake", "rollback");
+      List.of(
+          "target", "marathon", "consul", "chronos", "approval", "bake", "rollback", "registry");
+
+  /** {@code environments.<env>.registry}: the one value, images stay in the worker's engine. */
+  static final String LOCAL_REGISTRY = "local";
+
   static final List<String> ENDPOINT_KEYS = List.of("url");
   static final List<String> CHRONOS_KEYS = List.of("url", "apiPrefix");
   static final List<String> APPROVALS = List.of("required", "none");
@@ -160,7 +165,29 @@ final class ConveyorYamlReader {
         .nonEmptyString(node, "registry")
         .ifPresent(
             text -> {
-              if (REGISTRY.matcher(text).matches()) {
+              String host = text.contains("/") ? text.substring(0, text.indexOf('/')) : text;
+              if (text.equals(LOCAL_REGISTRY)) {
+                report.error(
+                    node.position(),
+                    "registry: local is set per environment (environments.<env>.registry: local),"
+                        + " where it can be checked against the target; the top-level registry"
+                        + " is where the other environments push, e.g. localhost:5000");
+              } else if (REGISTRY.matcher(text).matches()
+                  && !host.contains(".")
+                  && !host.contains(":")
+                  && !host.equals("localhost")) {
+                // Docker would read "registry/billing" as the Docker Hub repository "registry/…".
+                report.error(
+                    node.position(),
+                    "registry \""
+                        + text
+                        + "\" has no host: the first part needs a dot or a port (e.g. "
+                        + host
+                        + ".example.com or "
+                        + host
+                        + ":5000) or must be localhost, else Docker reads it as a Docker Hub"
+                        + " namespace");
+              } else if (REGISTRY.matcher(text).matches()) {
                 registry = text;
               } else {
                 report.error(
@@ -256,14 +283,71 @@ final class ConveyorYamlReader {
             .flatMap(n -> checks.oneOf(n, path + ".rollback", ROLLBACK_MODES))
             .map("auto"::equals)
             .orElse(Environment.defaultAutoRollback(name));
+    Optional<Boolean> localImages = readEnvironmentRegistry(env, path, target, chronos);
     boolean complete =
-        target.isPresent() && (target.get() != Target.MARATHON || marathon.isPresent());
+        target.isPresent()
+            && (target.get() != Target.MARATHON || marathon.isPresent())
+            && localImages.isPresent();
     if (complete) {
       environments.put(
           name,
           new Environment(
-              name, target.get(), marathon, consul, approvalRequired, bake, chronos, autoRollback));
+              name,
+              target.get(),
+              marathon,
+              consul,
+              approvalRequired,
+              bake,
+              chronos,
+              autoRollback,
+              localImages.get()));
     }
+  }
+
+  /**
+   * {@code registry: local} (images built into the worker's Docker engine and run from there, no
+   * push): true; absent: false; anything else, or {@code local} where the images would have to
+   * leave the worker's engine (Marathon, Chronos): reported, empty.
+   */
+  private Optional<Boolean> readEnvironmentRegistry(
+      Node.Mapping env, String path, Optional<Target> target, Optional<ChronosEndpoint> chronos) {
+    Optional<Node> node = env.value("registry");
+    if (node.isEmpty()) {
+      return Optional.of(false);
+    }
+    String where = path + ".registry";
+    Optional<String> text = checks.string(node.get(), where);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!LOCAL_REGISTRY.equals(text.get())) {
+      report.error(
+          node.get().position(),
+          where
+              + " can only be \"local\" (build into the worker's Docker engine, no push), not \""
+              + text.get()
+              + "\"; the registry images are pushed to is the top-level registry");
+      return Optional.empty();
+    }
+    if (target.isPresent() && target.get() != Target.DOCKER) {
+      report.error(
+          node.get().position(),
+          where
+              + ": local images never leave the worker's Docker engine, so target "
+              + target.get().name().toLowerCase(java.util.Locale.ROOT)
+              + " cannot run them; use target docker, or remove registry: local and push to"
+              + " the top-level registry");
+      return Optional.empty();
+    }
+    if (chronos.isPresent()) {
+      report.error(
+          node.get().position(),
+          where
+              + ": Chronos runs jobs on its own hosts, which cannot see the worker's local images;"
+              + " remove chronos from this environment or remove registry: local");
+      return Optional.empty();
+    }
+    return Optional.of(true);
   }
 
   private Optional<Target> readTarget(Node node, String path) {

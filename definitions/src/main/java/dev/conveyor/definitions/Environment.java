@@ -20,6 +20,9 @@ import java.util.Optional;
  * @param autoRollback {@code rollback: auto}: a deployment whose health gate fails rolls back to
  *     the previous version by itself; {@code rollback: manual} leaves that to an operator. Default
  *     (see {@link #defaultAutoRollback}): auto, except for environments named like production
+ * @param localImages {@code registry: local}: images are built into the worker's Docker engine and
+ *     run from there, with no registry and no push (target {@code docker} only; for a machine
+ *     without a registry, e.g. the demo)
  */
 public record Environment(
     String name,
@@ -29,9 +32,24 @@ public record Environment(
     boolean approvalRequired,
     Duration bakeWindow,
     Optional<ChronosEndpoint> chronos,
-    boolean autoRollback) {
+    boolean autoRollback,
+    boolean localImages) {
 
   public static final Duration DEFAULT_BAKE = Duration.ofMinutes(15);
+
+  /** An environment that pushes its images to the definitions' registry. */
+  public Environment(
+      String name,
+      Target target,
+      Optional<MarathonEndpoint> marathon,
+      Optional<ConsulEndpoint> consul,
+      boolean approvalRequired,
+      Duration bakeWindow,
+      Optional<ChronosEndpoint> chronos,
+      boolean autoRollback) {
+    this(
+        name, target, marathon, consul, approvalRequired, bakeWindow, chronos, autoRollback, false);
+  }
 
   /** An environment with the default rollback mode for its name. */
   public Environment(
@@ -91,6 +109,10 @@ public record Environment(
     Objects.requireNonNull(chronos, "chronos");
     if (target == Target.MARATHON && marathon.isEmpty()) {
       throw new IllegalArgumentException("environment " + name + ": target marathon needs a url");
+    }
+    if (localImages && target != Target.DOCKER) {
+      throw new IllegalArgumentException(
+          "environment " + name + ": registry local needs target docker");
     }
   }
 

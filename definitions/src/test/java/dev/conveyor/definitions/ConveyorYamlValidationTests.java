@@ -119,7 +119,7 @@ class ConveyorYamlValidationTests {
                 5,
                 5,
                 "unknown key 'region' in environments.qa (allowed: target, marathon, consul,"
-                    + " chronos, approval, bake, rollback)"));
+                    + " chronos, approval, bake, rollback, registry)"));
   }
 
   @Test

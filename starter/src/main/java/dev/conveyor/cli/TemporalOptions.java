@@ -25,12 +25,41 @@ final class TemporalOptions {
       description = "Temporal namespace (default: ${DEFAULT-VALUE}).")
   String namespace;
 
+  /**
+   * gRPC logs a failed name resolution as a WARNING with a stack trace on stderr; the CLI says the
+   * same in one line ({@link #unreachable}). Kept in a field: JUL holds its loggers weakly.
+   */
+  private static final java.util.logging.Logger GRPC_CHANNEL_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.internal.ManagedChannelImpl");
+
+  static {
+    GRPC_CHANNEL_LOG.setLevel(java.util.logging.Level.SEVERE);
+  }
+
+  private static final java.util.regex.Pattern HOST_PORT =
+      java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+):(\\d{1,5})");
+
   String target() {
     if (target != null) {
-      return target;
+      return checked(target, "--temporal");
     }
     String fromEnv = System.getenv("CONVEYOR_TEMPORAL");
-    return fromEnv == null || fromEnv.isBlank() ? DEFAULT_TARGET : fromEnv;
+    return fromEnv == null || fromEnv.isBlank()
+        ? DEFAULT_TARGET
+        : checked(fromEnv, "CONVEYOR_TEMPORAL");
+  }
+
+  /** {@code HOST:PORT}, or a usage error naming where the value came from. */
+  static String checked(String address, String from) {
+    java.util.regex.Matcher m = HOST_PORT.matcher(address.strip());
+    if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+      throw new ConveyorCli.EnvironmentException(
+          from
+              + " '"
+              + address
+              + "' is not HOST:PORT (e.g. 127.0.0.1:7233 or temporal.example.com:7233)");
+    }
+    return address.strip();
   }
 
   /** How long a command waits for Temporal to answer before saying it is unreachable. */

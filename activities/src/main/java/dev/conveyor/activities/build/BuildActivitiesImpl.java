@@ -92,7 +92,9 @@ public final class BuildActivitiesImpl implements BuildActivities, AutoCloseable
   @Override
   public BuildResult build(BuildRequest request) {
     ImageRef image = parseTag(request.imageTag());
-    Optional<String> existing = registryDigest(image);
+    // Local-image mode has no registry to ask: it always builds, and the engine's layer cache
+    // makes a rebuild of the same tree a no-op.
+    Optional<String> existing = image.isLocal() ? Optional.empty() : registryDigest(image);
     if (existing.isPresent()) {
       log.info(
           "{}: {} is already in the registry as {}", request.workflowId(), image, existing.get());
@@ -120,9 +122,20 @@ public final class BuildActivitiesImpl implements BuildActivities, AutoCloseable
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In local-image mode ({@code local/<service>:<commit>}) nothing is pushed: the result names
+   * the image by the engine's image id ({@code local/<service>@sha256:<id>}), read from the local
+   * tag, so a repeat yields the same reference. A tag missing from this engine is retried (another
+   * build host may have it) like a push of an image built elsewhere.
+   */
   @Override
   public PushResult push(PushRequest request) {
     ImageRef image = parseTag(request.imageTag());
+    if (image.isLocal()) {
+      return keepLocal(request, image);
+    }
     Progress progress = new Progress(Activity.getExecutionContext(), "pushing " + image);
     AtomicReference<String> pushError = new AtomicReference<>();
     AtomicReference<String> pushedDigest = new AtomicReference<>();
@@ -185,6 +198,26 @@ public final class BuildActivitiesImpl implements BuildActivities, AutoCloseable
     }
     log.info("{}: pushed {} as {}", request.workflowId(), image, digest);
     return new PushResult(digest, image.pinned(digest));
+  }
+
+  private PushResult keepLocal(PushRequest request, ImageRef image) {
+    String imageId;
+    try {
+      imageId = docker.inspectImageCmd(image.toString()).exec().getId();
+    } catch (NotFoundException e) {
+      throw new IllegalStateException(
+          "local image "
+              + image
+              + " is not in this Docker engine (local-image mode builds and runs on one engine:"
+              + " was it built by another worker?)",
+          e);
+    }
+    log.info(
+        "{}: local-image mode: push of {} skipped, it stays in this engine as {}",
+        request.workflowId(),
+        image,
+        imageId);
+    return new PushResult(imageId, image.pinned(imageId));
   }
 
   /** Closes the Docker client. */

@@ -16,6 +16,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
+import dev.conveyor.activities.registry.ImageRef;
 import dev.conveyor.activities.target.DeployTarget;
 import dev.conveyor.workflows.steps.DeployActivities.FinishRequest;
 import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
@@ -65,6 +66,9 @@ public final class DockerTarget implements DeployTarget, AutoCloseable {
   static final String LABEL_DIGEST = "dev.conveyor.digest";
   static final String LABEL_WORKFLOW_ID = "dev.conveyor.workflow-id";
   static final String LABEL_GENERATION = "dev.conveyor.generation";
+
+  /** The pinned image as deployed: what {@link #live} reports, also for local images. */
+  static final String LABEL_IMAGE = "dev.conveyor.image";
 
   private static final Logger log = LoggerFactory.getLogger(DockerTarget.class);
 
@@ -122,12 +126,17 @@ public final class DockerTarget implements DeployTarget, AutoCloseable {
     labels.put(LABEL_DIGEST, digest);
     labels.put(LABEL_WORKFLOW_ID, request.workflowId());
     labels.put(LABEL_GENERATION, Integer.toString(generation));
+    labels.put(LABEL_IMAGE, request.pinnedImage());
     String id;
-    try {
-      id = create(request, app, name, labels);
-    } catch (NotFoundException missingImage) {
-      pull(request.pinnedImage());
-      id = create(request, app, name, labels);
+    if (ImageRef.isLocal(request.pinnedImage())) {
+      id = createLocal(request, app, name, labels, digest);
+    } else {
+      try {
+        id = create(request, app, name, labels, request.pinnedImage());
+      } catch (NotFoundException missingImage) {
+        pull(request.pinnedImage());
+        id = create(request, app, name, labels, request.pinnedImage());
+      }
     }
     docker.startContainerCmd(id).exec();
     InspectContainerResponse container = docker.inspectContainerCmd(id).exec();
@@ -208,7 +217,9 @@ public final class DockerTarget implements DeployTarget, AutoCloseable {
     HealthSnapshot seen = check(request, new TargetDeployment(name, newest.getId(), null, false));
     String image = newest.getImage();
     Map<String, String> labels = newest.getLabels();
-    if (labels != null
+    if (labels != null && labels.get(LABEL_IMAGE) != null) {
+      image = labels.get(LABEL_IMAGE);
+    } else if (labels != null
         && labels.get(LABEL_DIGEST) != null
         && image != null
         && !image.contains("@")) {
@@ -256,11 +267,35 @@ public final class DockerTarget implements DeployTarget, AutoCloseable {
     docker.close();
   }
 
+  /**
+   * Local-image mode ({@code local/<service>@sha256:<image id>}): the engine runs the image by its
+   * id, and never pulls it: it was never pushed anywhere. Missing here means it was built on
+   * another engine, which no retry fixes.
+   */
+  private String createLocal(
+      TargetRequest request, ObjectNode app, String name, Map<String, String> labels, String id) {
+    try {
+      return create(request, app, name, labels, id);
+    } catch (NotFoundException missingImage) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "local image "
+              + request.pinnedImage()
+              + " is not in this Docker engine: an environment with registry: local builds and"
+              + " runs on the same engine (one worker serving both task queues, or build workers"
+              + " sharing the target's engine)",
+          FailureTypes.REJECTED);
+    }
+  }
+
   private String create(
-      TargetRequest request, ObjectNode app, String name, Map<String, String> labels) {
+      TargetRequest request,
+      ObjectNode app,
+      String name,
+      Map<String, String> labels,
+      String image) {
     ExposedPort port = ExposedPort.tcp(request.health().port());
     return docker
-        .createContainerCmd(request.pinnedImage())
+        .createContainerCmd(image)
         .withName(name)
         .withLabels(labels)
         .withEnv(environment(app))

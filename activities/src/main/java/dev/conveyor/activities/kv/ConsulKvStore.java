@@ -54,10 +54,21 @@ final class ConsulKvStore implements KvStore {
         return Optional.empty();
       }
       JsonNode value = entry.path("Value");
-      String text =
-          value.isTextual()
-              ? new String(Base64.getDecoder().decode(value.asText()), StandardCharsets.UTF_8)
-              : "";
+      String text;
+      try {
+        text =
+            value.isTextual()
+                ? new String(Base64.getDecoder().decode(value.asText()), StandardCharsets.UTF_8)
+                : "";
+      } catch (IllegalArgumentException notBase64) {
+        throw new ConsulException(
+            "Consul at "
+                + base
+                + " answered reading "
+                + key
+                + " with a Value that is not base64 (is consul.url Consul's HTTP API?)",
+            notBase64);
+      }
       return Optional.of(new Entry(key, text, entry.path("ModifyIndex").asLong()));
     } catch (IOException e) {
       throw unreachable("reading " + key, e);

@@ -43,6 +43,17 @@ final class MarathonClient {
   Optional<AppStatus> app(String id) {
     HttpUrl url = appUrl(id).addQueryParameter("embed", "app.tasks").build();
     JsonNode body = call(new Request.Builder().url(url).get(), "GET " + path(id), true);
+    if (body != null && !body.path("app").isObject()) {
+      // Read as "no image" it would lead to a PUT into whatever answered: fail (transiently, a
+      // proxy's page may go away) before anything is sent.
+      throw new MarathonException(
+          "Marathon at "
+              + base
+              + " answered GET "
+              + path(id)
+              + " with JSON that has no 'app' object (is marathon.url Marathon's REST API?)",
+          null);
+    }
     return body == null ? Optional.empty() : Optional.of(AppStatus.from(body.path("app")));
   }
 

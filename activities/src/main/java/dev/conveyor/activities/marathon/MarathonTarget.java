@@ -6,6 +6,7 @@ import dev.conveyor.activities.marathon.MarathonClient.AppStatus;
 import dev.conveyor.activities.marathon.MarathonClient.DeploymentRef;
 import dev.conveyor.activities.marathon.MarathonClient.HealthResult;
 import dev.conveyor.activities.marathon.MarathonClient.TaskStatus;
+import dev.conveyor.activities.registry.ImageRef;
 import dev.conveyor.activities.target.DeployTarget;
 import dev.conveyor.workflows.steps.DeployActivities.FinishRequest;
 import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
@@ -92,6 +93,17 @@ public final class MarathonTarget implements DeployTarget {
               + ": container.docker.image is missing in the committed definition of "
               + id
               + " (Conveyor writes the pinned image there; check the commit step)",
+          FailureTypes.REJECTED);
+    }
+    if (ImageRef.isLocal(image)) {
+      // e.g. a promotion from an environment with registry: local: Marathon's agents cannot
+      // pull an image that only exists in the worker's Docker engine.
+      throw ApplicationFailure.newNonRetryableFailure(
+          request.appPath()
+              + ": image "
+              + image
+              + " is a local image (registry: local), which Marathon cannot run; build it for an"
+              + " environment that pushes to a registry",
           FailureTypes.REJECTED);
     }
     ObjectNode body = app.deepCopy();

@@ -7,11 +7,19 @@ import java.util.regex.Pattern;
  * <host[:port]>/<name>@<digest>}. Conveyor always names the registry explicitly (the definitions'
  * {@code registry}), so a reference without a host is rejected rather than sent to Docker Hub.
  *
+ * <p>In local-image mode (an environment with {@code registry: local}) the host is {@link
+ * #LOCAL_REGISTRY}: {@code local/<service>:<commit>} names an image in the worker's Docker engine
+ * that was never pushed, and {@code local/<service>@sha256:<image id>} pins it by the engine's
+ * image id. No registry is ever asked about such a reference.
+ *
  * @param registry {@code host} or {@code host:port}
  * @param name the repository path inside the registry, e.g. {@code billing} or {@code team/billing}
  * @param reference a tag ({@code 3f2c…}) or a digest ({@code sha256:…})
  */
 public record ImageRef(String registry, String name, String reference) {
+  /** The host part of an image that lives only in the worker's Docker engine. */
+  public static final String LOCAL_REGISTRY = "local";
+
   private static final Pattern NAME_COMPONENT =
       Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
@@ -51,7 +59,10 @@ public record ImageRef(String registry, String name, String reference) {
           "image reference '" + text + "' has no registry" + expected);
     }
     String host = text.substring(0, slash);
-    if (!host.contains(".") && !host.contains(":") && !host.equals("localhost")) {
+    if (!host.contains(".")
+        && !host.contains(":")
+        && !host.equals("localhost")
+        && !host.equals(LOCAL_REGISTRY)) {
       throw new IllegalArgumentException(
           "image reference '" + text + "' does not start with a registry host" + expected);
     }
@@ -70,6 +81,16 @@ public record ImageRef(String registry, String name, String reference) {
   /** {@code <registry>/<name>}: what Docker calls the repository. */
   public String repository() {
     return registry + "/" + name;
+  }
+
+  /** Whether the image lives only in the worker's Docker engine (local-image mode). */
+  public boolean isLocal() {
+    return registry.equals(LOCAL_REGISTRY);
+  }
+
+  /** Whether a pinned or tagged reference names a local image; false for anything unparsable. */
+  public static boolean isLocal(String text) {
+    return text != null && text.startsWith(LOCAL_REGISTRY + "/");
   }
 
   /** Whether {@link #reference()} is a digest rather than a tag. */

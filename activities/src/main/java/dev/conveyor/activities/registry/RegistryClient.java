@@ -87,6 +87,23 @@ public final class RegistryClient {
 
   private Optional<String> digestFrom(Response response, ImageRef image) {
     int code = response.code();
+    String type =
+        String.valueOf(response.header("Content-Type")).toLowerCase(java.util.Locale.ROOT);
+    if (type.startsWith("text/html") && (code == 200 || code == 404)) {
+      // A registry answers its API in JSON (or, to HEAD, with no body); an HTML page comes from
+      // a web server in its place, and its 404 says nothing about the tag. (A proxy's HTML 502
+      // stays transient below.)
+      throw new RegistryException(
+          code,
+          "registry "
+              + image.registry()
+              + " answered HEAD "
+              + image
+              + " with an HTML page (HTTP "
+              + code
+              + "), not a registry API answer: does the definitions' registry name a Docker"
+              + " registry (host:port, no path to a web page)?");
+    }
     if (code == 404) {
       return Optional.empty();
     }

@@ -2,6 +2,7 @@ package dev.conveyor.activities.release;
 
 import dev.conveyor.activities.gitops.GitOpsSettings;
 import dev.conveyor.activities.kv.KvReader;
+import dev.conveyor.activities.registry.ImageRef;
 import dev.conveyor.activities.target.DeployTarget;
 import dev.conveyor.definitions.Definitions;
 import dev.conveyor.definitions.Environment;
@@ -93,8 +94,25 @@ public final class PromotionActivitiesImpl implements PromotionActivities {
       throw ApplicationFailure.newNonRetryableFailure(
           "this worker has no deploy target '" + target.target() + "'", FailureTypes.MISCONFIGURED);
     }
-    LiveReport live = deployTarget.live(target);
     String image = recorded.get().image();
+    if (!isPinnedImage(image)) {
+      // Written by hand, or by something else: promoting it would deploy whatever it names.
+      return new LiveService(
+          service,
+          recorded.get().commit(),
+          image,
+          false,
+          recorded.get().key()
+              + " holds '"
+              + image
+              + "', which is not a digest-pinned image reference (<registry>/<name>@sha256:…);"
+              + " deploy "
+              + service
+              + " to "
+              + from.name()
+              + " again to record one");
+    }
+    LiveReport live = deployTarget.live(target);
     if (!live.healthy()) {
       return new LiveService(
           service,
@@ -112,6 +130,14 @@ public final class PromotionActivitiesImpl implements PromotionActivities {
           from.name() + " runs " + live.image() + ", but KV records " + image);
     }
     return new LiveService(service, recorded.get().commit(), image, true, live.summary());
+  }
+
+  private static boolean isPinnedImage(String image) {
+    try {
+      return ImageRef.parse(image).isDigest();
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static Environment environment(Definitions definitions, String name) {

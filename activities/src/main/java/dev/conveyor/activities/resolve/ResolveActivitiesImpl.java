@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conveyor.activities.gitops.ConfigRepo;
 import dev.conveyor.activities.gitops.GitOpsSettings;
+import dev.conveyor.activities.registry.ImageRef;
 import dev.conveyor.definitions.ChronosEndpoint;
 import dev.conveyor.definitions.Definitions;
 import dev.conveyor.definitions.Environment;
@@ -72,8 +73,8 @@ public final class ResolveActivitiesImpl implements ResolveActivities, JobResolv
         service.name(),
         request.commit(),
         env.target() == Target.MARATHON ? "marathon" : "docker",
-        definitions.registry(),
-        definitions.registry() + "/" + service.name(),
+        registry(definitions, env),
+        registry(definitions, env) + "/" + service.name(),
         sourceRepo(request.definitions(), service.repo()),
         service.dockerfile(),
         service.context(),
@@ -88,6 +89,15 @@ public final class ResolveActivitiesImpl implements ResolveActivities, JobResolv
         notifiers,
         env.bakeWindow().toSeconds(),
         env.autoRollback());
+  }
+
+  /**
+   * Where the environment's images go: the definitions' registry, or {@link
+   * ImageRef#LOCAL_REGISTRY} in local-image mode ({@code registry: local}), whose tags the build
+   * step keeps in the worker's engine instead of pushing.
+   */
+  private static String registry(Definitions definitions, Environment env) {
+    return env.localImages() ? ImageRef.LOCAL_REGISTRY : definitions.registry();
   }
 
   /**

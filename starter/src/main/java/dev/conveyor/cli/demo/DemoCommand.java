@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
       "Starts a Temporal dev server and a worker, makes three service repos (accounts <- billing <-",
       "web) and a definitions repo, installs the post-receive hooks, pushes, shows the release",
       "live, then pushes a commit whose health check fails and shows the old version kept serving.",
-      "Needs git, a Docker engine, busybox-static and a registry on 127.0.0.1:5000 (or Debian's",
-      "docker-registry to start one). Nothing is pulled from the internet."
+      "Needs git, a Docker engine and busybox-static. Uses the registry on 127.0.0.1:5000, or",
+      "starts Debian's docker-registry, or else runs in local-image mode: images stay in the",
+      "Docker engine and are not pushed. Nothing is pulled from the internet."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -64,6 +65,25 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--fresh", description = "Wipe --dir (and the demo's containers) first.")
   boolean fresh;
+
+  /** Where the demo's images go. */
+  enum RegistryMode {
+    /** The registry on 127.0.0.1:5000, else Debian's docker-registry, else local images. */
+    auto,
+    /** Local-image mode whatever runs: images stay in the Docker engine, nothing is pushed. */
+    local
+  }
+
+  @Option(
+      names = "--registry",
+      defaultValue = "auto",
+      paramLabel = "auto|local",
+      description = {
+        "auto (default): the registry on 127.0.0.1:5000 if it answers, else Debian's",
+        "docker-registry if installed, else local-image mode. local: local-image mode",
+        "(environment registry: local; images built into the Docker engine, push skipped)."
+      })
+  RegistryMode registry;
 
   @Option(
       names = "--no-wait",
@@ -103,11 +123,12 @@ public final class DemoCommand implements Callable<Integer> {
     prepareDir();
 
     out.println("\n1. Starting the embedded defaults");
-    services.startRegistryIfNeeded(dir.resolve("registry"));
+    boolean localImages =
+        services.startRegistryIfNeeded(dir.resolve("registry"), registry == RegistryMode.local);
     services.startTemporalAndWorker(dir, workerJar);
 
     out.println("\n2. Creating the repositories (accounts <- billing <- web) and installing hooks");
-    DemoWorld world = new DemoWorld(dir.toAbsolutePath(), busybox);
+    DemoWorld world = new DemoWorld(dir.toAbsolutePath(), busybox, localImages);
     world.create();
     for (String service : DemoWorld.SERVICES) {
       installHook(world, service, services.temporalTarget(), err);
@@ -138,7 +159,8 @@ public final class DemoCommand implements Callable<Integer> {
               .map(ServiceRelease::image)
               .findFirst()
               .orElse("");
-      printWhereToLook(out, world, good.services().get(good.services().size() - 1), services);
+      printWhereToLook(
+          out, world, good.services().get(good.services().size() - 1), services, localImages);
 
       out.println(
           "\n4. git push of billing version 3, whose /health is gone: the health gate must catch it");
@@ -254,9 +276,18 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private void printWhereToLook(
-      PrintWriter out, DemoWorld world, ServiceRelease example, DemoServices services) {
+      PrintWriter out,
+      DemoWorld world,
+      ServiceRelease example,
+      DemoServices services,
+      boolean localImages) {
     out.println("\n  Where to look:");
     out.println("    docker ps --filter label=dev.conveyor.env=" + DemoWorld.ENV);
+    if (localImages) {
+      out.println(
+          "    docker images 'local/*'   (local-image mode: built here, never pushed; KV and the"
+              + " config repo name them local/<service>@<image id>)");
+    }
     out.println(
         "    git -C " + world.configRepo() + " log --format='%h %s%n%(trailers)' marathon/demo");
     out.println(

@@ -10,24 +10,43 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The embedded defaults the demo runs on, each its own child process that the demo stops at the
  * end: a Temporal dev server (the {@code temporal} CLI's when it is installed, so the UI shows the
  * demo and its database survives a restart; otherwise the worker's in-memory test server), one
  * worker serving both task queues with the file KV and the local Docker target, and a registry when
- * none answers on 127.0.0.1:5000.
+ * none answers on 127.0.0.1:5000 and Debian's docker-registry is installed (else the demo runs in
+ * local-image mode, without one).
  */
 final class DemoServices implements AutoCloseable {
   private static final Duration READY = Duration.ofSeconds(120);
 
   private final List<Process> started = new ArrayList<>();
   private final PrintWriter out;
+  private final String searchPath;
+  private final BooleanSupplier registryAnswers;
   private String temporalTarget;
   private String ui;
 
   DemoServices(PrintWriter out) {
+    this(out, System.getenv().getOrDefault("PATH", ""));
+  }
+
+  DemoServices(PrintWriter out, String searchPath) {
+    this(out, searchPath, Prerequisites::registryAnswers);
+  }
+
+  /**
+   * @param searchPath where to look for the {@code temporal} CLI and {@code docker-registry}, as in
+   *     {@code PATH}
+   * @param registryAnswers whether a registry answers on {@link Prerequisites#REGISTRY}
+   */
+  DemoServices(PrintWriter out, String searchPath, BooleanSupplier registryAnswers) {
     this.out = out;
+    this.searchPath = searchPath;
+    this.registryAnswers = registryAnswers;
   }
 
   String temporalTarget() {
@@ -39,21 +58,40 @@ final class DemoServices implements AutoCloseable {
     return Optional.ofNullable(ui);
   }
 
-  void startRegistryIfNeeded(Path dir) {
-    if (Prerequisites.registryAnswers()) {
-      out.println("  registry      " + Prerequisites.REGISTRY + " (already running)");
-      return;
+  /**
+   * Uses the registry on 127.0.0.1:5000, or starts Debian's docker-registry, or else settles for
+   * local-image mode, and says which.
+   *
+   * @param forceLocal local-image mode whatever runs ({@code --registry local})
+   * @return whether the demo runs in local-image mode (its environment gets {@code registry:
+   *     local})
+   */
+  boolean startRegistryIfNeeded(Path dir, boolean forceLocal) {
+    if (forceLocal) {
+      out.println(
+          "  registry      none: local-image mode (--registry local): images are built into the"
+              + " Docker engine and run from there; push is skipped");
+      return true;
     }
-    Path binary =
-        Prerequisites.registryBinary()
-            .orElseThrow(
-                () ->
-                    new DemoException(
-                        "no registry answers on "
-                            + Prerequisites.REGISTRY
-                            + " and Debian's docker-registry is not installed:"
-                            + " sudo apt-get install -y docker-registry (or run scripts/start-services.sh)",
-                        2));
+    if (registryAnswers.getAsBoolean()) {
+      out.println("  registry      " + Prerequisites.REGISTRY + " (already running)");
+      return false;
+    }
+    Optional<Path> binary = onPath("docker-registry");
+    if (binary.isEmpty()) {
+      out.println(
+          "  registry      none: local-image mode. No registry answers on "
+              + Prerequisites.REGISTRY
+              + " and Debian's docker-registry is not installed, so images are built into the"
+              + " Docker engine and run from there; push is skipped. For the registry path:"
+              + " sudo apt-get install -y docker-registry (or run scripts/start-services.sh)");
+      return true;
+    }
+    startRegistry(dir, binary.get());
+    return false;
+  }
+
+  private void startRegistry(Path dir, Path binary) {
     Path config = dir.resolve("registry.yml");
     write(
         config,
@@ -67,7 +105,7 @@ final class DemoServices implements AutoCloseable {
         """
             .formatted(dir.resolve("registry-storage"), Prerequisites.REGISTRY));
     start(List.of(binary.toString(), "serve", config.toString()), dir.resolve("registry.log"));
-    waitFor("the registry", Prerequisites::registryAnswers, dir.resolve("registry.log"));
+    waitFor("the registry", registryAnswers, dir.resolve("registry.log"));
     out.println("  registry      " + Prerequisites.REGISTRY + " (started, storage in " + dir + ")");
   }
 
@@ -148,7 +186,7 @@ final class DemoServices implements AutoCloseable {
     }
   }
 
-  private void waitFor(String what, java.util.function.BooleanSupplier ready, Path log) {
+  private void waitFor(String what, BooleanSupplier ready, Path log) {
     long deadline = System.nanoTime() + READY.toNanos();
     while (!ready.getAsBoolean()) {
       Process last = started.get(started.size() - 1);
@@ -200,8 +238,8 @@ final class DemoServices implements AutoCloseable {
     }
   }
 
-  static Optional<Path> onPath(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+  private Optional<Path> onPath(String program) {
+    for (String dir : searchPath.split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
         return Optional.of(Path.of(dir, program));
       }

@@ -33,10 +33,16 @@ final class DemoWorld {
 
   private final Path root;
   private final Path busybox;
+  private final boolean localImages;
 
-  DemoWorld(Path root, Path busybox) {
+  /**
+   * @param localImages local-image mode: the demo environment gets {@code registry: local}, so its
+   *     images stay in the Docker engine and are never pushed
+   */
+  DemoWorld(Path root, Path busybox, boolean localImages) {
     this.root = root;
     this.busybox = busybox;
+    this.localImages = localImages;
   }
 
   Path repos() {
@@ -140,7 +146,7 @@ final class DemoWorld {
     }
   }
 
-  private static String definitions() {
+  private String definitions() {
     StringBuilder yaml = new StringBuilder();
     yaml.append(
         """
@@ -150,8 +156,11 @@ final class DemoWorld {
         environments:
           demo:
             target: docker
-        services:
         """);
+    if (localImages) {
+      yaml.append("    registry: local   # no registry: images stay in the Docker engine\n");
+    }
+    yaml.append("services:\n");
     String previous = null;
     for (String service : SERVICES) {
       yaml.append("  ").append(service).append(":\n");

@@ -9,13 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What the demo needs on this machine: git, a Docker engine, a static busybox (the demo's images
- * are built FROM scratch with it, so nothing is pulled), and a registry on 127.0.0.1:5000 (one that
- * answers, or Debian's docker-registry started by the demo). Each check says how to get what is
- * missing.
+ * are built FROM scratch with it, so nothing is pulled). A registry on 127.0.0.1:5000 is optional
+ * (see {@link DemoServices#startRegistryIfNeeded}). Each check says how to get what is missing.
  */
 final class Prerequisites {
   static final String REGISTRY = "127.0.0.1:5000";
@@ -85,11 +83,6 @@ final class Prerequisites {
       Thread.currentThread().interrupt();
       return false;
     }
-  }
-
-  /** Debian's registry binary, when installed. */
-  static Optional<Path> registryBinary() {
-    return DemoServices.onPath("docker-registry");
   }
 
   static String firstLine(String text) {
