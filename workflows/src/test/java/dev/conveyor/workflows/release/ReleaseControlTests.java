@@ -375,6 +375,7 @@ class ReleaseControlTests {
 
     release.abort(ALICE);
     awaitOutcome(release, "ABORTING");
+    awaitHealthGateStopped(WorkflowIds.deployment("qa", "accounts", headOf("accounts")));
     steps.release(headOf("accounts"), "health");
 
     ReleaseResult result =
@@ -397,6 +398,19 @@ class ReleaseControlTests {
     assertThat(steps.ran("accounts", "rollback-commit"))
         .as("accounts went back to its old version")
         .isTrue();
+  }
+
+  /**
+   * Waits until the deployment has recorded the cancellation of its held health step, so the test
+   * lets the fake step end only after that: a step completing in the same moment as its
+   * cancellation is requested makes the test server refuse the workflow task (ACTIVITY_UNKNOWN).
+   */
+  void awaitHealthGateStopped(String workflowId) {
+    awaitTrue(
+        workflowId + " stops its health gate",
+        () ->
+            env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+                .anyMatch(e -> e.hasActivityTaskCancelRequestedEventAttributes()));
   }
 
   /** The names of the signals {@code workflowId} received, in order, among {@code names}. */
@@ -427,6 +441,7 @@ class ReleaseControlTests {
     awaitOutcome(release, "PAUSED");
     release.abort(new OperatorAction("give up", "bob"));
     awaitOutcome(release, "ABORTING");
+    awaitHealthGateStopped(WorkflowIds.deployment("qa", "accounts", headOf("accounts")));
     steps.release(headOf("accounts"), "health");
 
     failure(release, StackReleaseWorkflowImpl.RELEASE_ABORTED, "aborted by bob: give up");
