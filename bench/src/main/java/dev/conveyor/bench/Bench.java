@@ -19,6 +19,7 @@ public final class Bench {
       usage: conveyor-bench <scenario> [--option=value ...]
         overhead  release of a generated stack vs its critical path and a sequential deployment
                   --services=10,100,500 --depth=5 --seed=42 --scale=0.1 --sequential=10,100
+                  --build-concurrency=<n> (default: every service at once)
         health    health reaction: polling gate vs event gate on the Marathon simulator
                   --deployments=40 --gate=poll,events
         capacity  N concurrent deployments on one worker (run with -Xmx512m)
@@ -86,6 +87,9 @@ public final class Bench {
                   Long.parseLong(o.getOrDefault("seed", "42")),
                   Double.parseDouble(o.getOrDefault("scale", "0.1")),
                   sequential.contains(services),
+                  o.containsKey("build-concurrency")
+                      ? Integer.parseInt(o.get("build-concurrency"))
+                      : services,
                   OverheadScenario.tuningFor(services));
           written.add(
               report(

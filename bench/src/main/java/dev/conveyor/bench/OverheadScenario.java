@@ -22,7 +22,13 @@ import java.util.Map;
  */
 final class OverheadScenario {
   record Params(
-      int services, int depth, long seed, double scale, boolean sequential, WorkerTuning tuning) {
+      int services,
+      int depth,
+      long seed,
+      double scale,
+      boolean sequential,
+      int buildConcurrency,
+      WorkerTuning tuning) {
 
     Map<String, Object> asMap() {
       Map<String, Object> map = new LinkedHashMap<>();
@@ -31,7 +37,7 @@ final class OverheadScenario {
       map.put("seed", seed);
       map.put("scale", scale);
       map.put("stepMillis", StepDurations.issueExample().scaled(scale).asMap());
-      map.put("buildConcurrency", services);
+      map.put("buildConcurrency", buildConcurrency);
       map.put("sequentialBaseline", sequential ? "measured" : "computed (sum of step times)");
       map.put("worker", tuning.asMap());
       return map;
@@ -63,12 +69,12 @@ final class OverheadScenario {
               Math.min(10, p.services()),
               Math.min(p.depth(), Math.min(10, p.services())),
               p.seed() + 1);
-      release(client, fakes, warm, "warmup");
+      release(client, fakes, warm, "warmup", warm.size());
 
       long bound = stack.criticalPathMillis(durations);
       long startedAt = System.currentTimeMillis();
       long started = System.nanoTime();
-      ReleaseResult released = release(client, fakes, stack, "bench");
+      ReleaseResult released = release(client, fakes, stack, "bench", p.buildConcurrency());
       long wall = (System.nanoTime() - started) / 1_000_000;
       result.put("breakdown", breakdown(fakes.recorder(), stack, "bench", startedAt, durations));
       result.put("outcome", released.outcome());
@@ -95,7 +101,11 @@ final class OverheadScenario {
   }
 
   private static ReleaseResult release(
-      WorkflowClient client, FakeSteps fakes, GeneratedStack stack, String env) {
+      WorkflowClient client,
+      FakeSteps fakes,
+      GeneratedStack stack,
+      String env,
+      int buildConcurrency) {
     fakes.plan(stack.name(), stack.plan(env));
     StackReleaseWorkflow release =
         client.newWorkflowStub(
@@ -114,7 +124,7 @@ final class OverheadScenario {
                 Map.of(),
                 "bench",
                 false,
-                stack.size(),
+                buildConcurrency,
                 0));
     if (!"SUCCEEDED".equals(result.outcome())) {
       throw new IllegalStateException("release " + stack.name() + " ended " + result.outcome());

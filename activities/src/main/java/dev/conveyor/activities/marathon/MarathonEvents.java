@@ -96,14 +96,15 @@ final class MarathonEvents implements AutoCloseable {
   private void readWhileWatched() {
     Duration retry = FIRST_RETRY;
     while (!closed && !watches.isEmpty()) {
-      boolean attached = false;
+      boolean attached;
       try {
-        attached = readOnce();
+        readOnce();
       } catch (IOException | RuntimeException e) {
         if (!closed) {
           log.debug("event stream of {} lost: {}", base, e.toString());
         }
       } finally {
+        attached = connected;
         connected = false;
         // gates that wait long on a connected stream go back to polling at once
         watches.forEach(Watch::wake);
@@ -126,8 +127,8 @@ final class MarathonEvents implements AutoCloseable {
     }
   }
 
-  /** Reads the stream until it ends; returns whether it was attached (answered 200). */
-  private boolean readOnce() throws IOException {
+  /** Reads the stream until it ends; {@link #connected} is true while it is attached. */
+  private void readOnce() throws IOException {
     HttpUrl.Builder url = base.newBuilder().addPathSegments("v2/events");
     for (String type : EVENT_TYPES) {
       url.addQueryParameter("event_type", type);
@@ -148,7 +149,7 @@ final class MarathonEvents implements AutoCloseable {
             "event stream of {} refused (HTTP {}): health gates poll instead",
             base,
             response.code());
-        return false;
+        return;
       }
       connected = true;
       log.debug("event stream of {} attached", base);
@@ -158,7 +159,7 @@ final class MarathonEvents implements AutoCloseable {
       while (!closed) {
         String line = source.readUtf8Line();
         if (line == null) {
-          return true;
+          return;
         }
         if (line.isEmpty()) {
           if (data.length() > 0) {
@@ -175,7 +176,6 @@ final class MarathonEvents implements AutoCloseable {
           data.append(line.substring(5).trim());
         }
       }
-      return true;
     }
   }
 
