@@ -93,7 +93,11 @@ public final class Bench {
                   OverheadScenario.tuningFor(services));
           written.add(
               report(
-                  "overhead-" + services + "-x" + p.scale(),
+                  "overhead-"
+                      + services
+                      + "-x"
+                      + p.scale()
+                      + (o.containsKey("label") ? "-" + o.get("label") : ""),
                   p.asMap(),
                   new OverheadScenario().run(p),
                   results));
