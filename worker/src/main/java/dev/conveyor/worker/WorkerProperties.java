@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -63,6 +64,10 @@ public record WorkerProperties(
       String token,
       @DefaultValue("30s") Duration timeout,
       @DefaultValue("true") boolean events) {
+
+    /** What Spring binds (a record with a second constructor must name it). */
+    @ConstructorBinding
+    public Marathon {}
 
     /** With the event-driven health gate on. */
     public Marathon(String username, String password, String token, Duration timeout) {
