@@ -56,7 +56,14 @@ public final class Bench {
       return;
     }
     Path out = Path.of(options.getOrDefault("out", Results.defaultDir().toString()));
-    List<Path> written = run(args[0], options, new Results(out));
+    List<Path> written;
+    try {
+      written = run(args[0], options, new Results(out));
+    } catch (IllegalArgumentException bad) {
+      System.err.println("conveyor-bench: " + bad.getMessage());
+      System.exit(2);
+      return;
+    }
     written.forEach(p -> System.out.println("wrote " + p));
     System.exit(0);
   }
@@ -78,17 +85,17 @@ public final class Bench {
     List<Path> written = new ArrayList<>();
     switch (scenario) {
       case "overhead" -> {
-        List<Integer> sequential = ints(o.getOrDefault("sequential", "10,100"));
-        for (int services : ints(o.getOrDefault("services", "10,100,500"))) {
+        List<Integer> sequential = ints(o, "sequential", "10,100");
+        for (int services : ints(o, "services", "10,100,500")) {
           OverheadScenario.Params p =
               new OverheadScenario.Params(
                   services,
-                  Integer.parseInt(o.getOrDefault("depth", "5")),
-                  Long.parseLong(o.getOrDefault("seed", "42")),
-                  Double.parseDouble(o.getOrDefault("scale", "0.1")),
+                  integer(o, "depth", "5"),
+                  longNumber(o, "seed", "42"),
+                  decimal(o, "scale", "0.1"),
                   sequential.contains(services),
                   o.containsKey("build-concurrency")
-                      ? Integer.parseInt(o.get("build-concurrency"))
+                      ? integer(o, "build-concurrency", "0")
                       : services,
                   OverheadScenario.tuningFor(services));
           written.add(
@@ -104,28 +111,20 @@ public final class Bench {
         }
       }
       case "capacity" -> {
-        for (int count : ints(o.getOrDefault("count", "100,500,1000"))) {
+        for (int count : ints(o, "count", "100,500,1000")) {
           WorkerTuning tuning =
               WorkerTuning.workerDefaults()
                   .withActivities(
-                      Integer.parseInt(o.getOrDefault("control-activities", "50")),
-                      Integer.parseInt(o.getOrDefault("build-activities", "2")))
-                  .withWorkflowTasks(
-                      Integer.parseInt(o.getOrDefault("wft", "4")),
-                      Integer.parseInt(o.getOrDefault("wft-pollers", "2")))
+                      integer(o, "control-activities", "50"), integer(o, "build-activities", "2"))
+                  .withWorkflowTasks(integer(o, "wft", "4"), integer(o, "wft-pollers", "2"))
                   .withActivityPollers(
-                      Integer.parseInt(o.getOrDefault("activity-pollers", "2")),
-                      Integer.parseInt(o.getOrDefault("activity-pollers", "2")))
+                      integer(o, "activity-pollers", "2"), integer(o, "activity-pollers", "2"))
                   .withCache(
-                      Integer.parseInt(o.getOrDefault("cache", "600")),
-                      Integer.parseInt(
-                          o.getOrDefault("cache-threads", o.getOrDefault("cache", "600"))));
+                      integer(o, "cache", "600"),
+                      integer(o, "cache-threads", o.getOrDefault("cache", "600")));
           CapacityScenario.Params p =
               new CapacityScenario.Params(
-                  count,
-                  Double.parseDouble(o.getOrDefault("scale", "0.005")),
-                  tuning,
-                  Long.parseLong(o.getOrDefault("timeout", "600")));
+                  count, decimal(o, "scale", "0.005"), tuning, longNumber(o, "timeout", "600"));
           String label = o.getOrDefault("label", "");
           written.add(
               report(
@@ -139,9 +138,7 @@ public final class Bench {
         for (String gate : o.getOrDefault("gate", "poll,events").split(",")) {
           HealthReactionScenario.Params p =
               new HealthReactionScenario.Params(
-                  gate.trim(),
-                  Integer.parseInt(o.getOrDefault("deployments", "40")),
-                  Long.parseLong(o.getOrDefault("seed", "42")));
+                  gate.trim(), integer(o, "deployments", "40"), longNumber(o, "seed", "42"));
           written.add(
               report(
                   "health-" + p.gate(), p.asMap(), new HealthReactionScenario().run(p), results));
@@ -174,11 +171,47 @@ public final class Bench {
     return results.write(name, parameters, result);
   }
 
-  private static List<Integer> ints(String list) {
+  private static int integer(Map<String, String> o, String name, String fallback) {
+    String value = o.getOrDefault(name, fallback);
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--" + name + " takes a whole number, got '" + value + "'");
+    }
+  }
+
+  private static long longNumber(Map<String, String> o, String name, String fallback) {
+    String value = o.getOrDefault(name, fallback);
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--" + name + " takes a whole number, got '" + value + "'");
+    }
+  }
+
+  private static double decimal(Map<String, String> o, String name, String fallback) {
+    String value = o.getOrDefault(name, fallback);
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "--" + name + " takes a number such as 0.1, got '" + value + "'");
+    }
+  }
+
+  private static List<Integer> ints(Map<String, String> o, String name, String fallback) {
+    String list = o.getOrDefault(name, fallback);
     List<Integer> values = new ArrayList<>();
     for (String part : list.split(",")) {
       if (!part.isBlank()) {
-        values.add(Integer.parseInt(part.trim()));
+        try {
+          values.add(Integer.parseInt(part.trim()));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(
+              "--" + name + " takes whole numbers separated by commas, got '" + list + "'");
+        }
       }
     }
     return values;

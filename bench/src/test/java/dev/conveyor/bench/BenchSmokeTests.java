@@ -70,6 +70,10 @@ class BenchSmokeTests {
     assertThatThrownBy(() -> Bench.options(new String[] {"overhead", "services=10"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("services=10");
+    assertThatThrownBy(() -> Bench.run("overhead", Map.of("services", "ten"), new Results(out)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--services")
+        .hasMessageContaining("ten");
   }
 
   private JsonNode read(String name) throws Exception {
