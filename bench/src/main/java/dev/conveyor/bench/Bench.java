@@ -20,6 +20,7 @@ public final class Bench {
         overhead  release of a generated stack vs its critical path and a sequential deployment
                   --services=10,100,500 --depth=5 --seed=42 --scale=0.1 --sequential=10,100
                   --build-concurrency=<n> (default: every service at once)
+                  --warmup=<services> (a release before the measured one; default 10)
         health    health reaction: polling gate vs event gate on the Marathon simulator
                   --deployments=40 --gate=poll,events
         capacity  N concurrent deployments on one worker (run with -Xmx512m)
@@ -97,6 +98,7 @@ public final class Bench {
                   o.containsKey("build-concurrency")
                       ? integer(o, "build-concurrency", "0")
                       : services,
+                  integer(o, "warmup", String.valueOf(Math.min(10, services))),
                   OverheadScenario.tuningFor(services));
           written.add(
               report(

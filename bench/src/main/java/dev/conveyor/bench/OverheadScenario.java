@@ -28,6 +28,7 @@ final class OverheadScenario {
       double scale,
       boolean sequential,
       int buildConcurrency,
+      int warmup,
       WorkerTuning tuning) {
 
     Map<String, Object> asMap() {
@@ -38,6 +39,7 @@ final class OverheadScenario {
       map.put("scale", scale);
       map.put("stepMillis", StepDurations.issueExample().scaled(scale).asMap());
       map.put("buildConcurrency", buildConcurrency);
+      map.put("warmupServices", warmup);
       map.put("sequentialBaseline", sequential ? "measured" : "computed (sum of step times)");
       map.put("worker", tuning.asMap());
       return map;
@@ -62,13 +64,9 @@ final class OverheadScenario {
     try (BenchServer server =
         new BenchServer(p.tuning(), fakes.build(), fakes.control(), fakes.deploy())) {
       WorkflowClient client = server.client();
-      // Warm-up: JIT and connections, on a small stack of its own.
-      GeneratedStack warm =
-          GeneratedStack.generate(
-              "warmup",
-              Math.min(10, p.services()),
-              Math.min(p.depth(), Math.min(10, p.services())),
-              p.seed() + 1);
+      // Warm-up: JIT and connections, on a stack of its own (10 services unless --warmup says).
+      int warmSize = Math.max(p.depth(), p.warmup());
+      GeneratedStack warm = GeneratedStack.generate("warmup", warmSize, p.depth(), p.seed() + 1);
       release(client, fakes, warm, "warmup", warm.size());
 
       long bound = stack.criticalPathMillis(durations);

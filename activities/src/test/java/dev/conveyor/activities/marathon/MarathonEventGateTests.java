@@ -180,6 +180,38 @@ class MarathonEventGateTests {
   }
 
   @Test
+  void aDroppedStreamIsReopenedWhileGatesWatch() throws Exception {
+    MarathonEvents events =
+        new MarathonEvents(
+            okhttp3.HttpUrl.get(marathon.url()),
+            new okhttp3.OkHttpClient(),
+            null,
+            Duration.ofSeconds(5));
+    try (HealthWatch watch = events.watch("/billing", "none")) {
+      awaitStreams(1);
+      marathon.dropEventStreams();
+
+      awaitStreams(1);
+
+      assertThat(
+              marathon.requests().stream()
+                  .filter(r -> r.getUrl().encodedPath().equals("/v2/events"))
+                  .count())
+          .isGreaterThanOrEqualTo(2);
+    } finally {
+      events.close();
+    }
+  }
+
+  private void awaitStreams(int count) throws InterruptedException {
+    long started = System.nanoTime();
+    while (marathon.openEventStreams() != count && millisSince(started) < 3_000) {
+      Thread.sleep(5);
+    }
+    assertThat(marathon.openEventStreams()).isEqualTo(count);
+  }
+
+  @Test
   void eventsAboutAnotherAppLeaveTheGateWaiting() throws Exception {
     marathon.tasksHealthyAfter(Duration.ofMillis(50));
     MarathonEvents events =
