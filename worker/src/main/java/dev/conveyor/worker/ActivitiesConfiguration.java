@@ -142,7 +142,8 @@ class ActivitiesConfiguration {
             marathon.token(),
             marathon.timeout(),
             MarathonSettings.DEFAULT_LOCK_WAIT,
-            MarathonSettings.DEFAULT_POLL_INTERVAL));
+            MarathonSettings.DEFAULT_POLL_INTERVAL,
+            marathon.events()));
   }
 
   @Bean

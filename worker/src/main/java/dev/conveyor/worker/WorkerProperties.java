@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -50,9 +51,29 @@ public record WorkerProperties(
   /** Consul ACL token, sent as X-Consul-Token. */
   public record Consul(String token, @DefaultValue("10s") Duration timeout) {}
 
-  /** Marathon HTTP Basic credentials, or a DC/OS token. */
+  /**
+   * Marathon HTTP Basic credentials, or a DC/OS token, and how health gates wait.
+   *
+   * @param events whether health gates wake on Marathon's event stream ({@code /v2/events}) and
+   *     confirm with a GET, instead of only polling every second; they poll while the stream is
+   *     unavailable (see docs/benchmarks.md for the difference)
+   */
   public record Marathon(
-      String username, String password, String token, @DefaultValue("30s") Duration timeout) {}
+      String username,
+      String password,
+      String token,
+      @DefaultValue("30s") Duration timeout,
+      @DefaultValue("true") boolean events) {
+
+    /** What Spring binds (a record with a second constructor must name it). */
+    @ConstructorBinding
+    public Marathon {}
+
+    /** With the event-driven health gate on. */
+    public Marathon(String username, String password, String token, Duration timeout) {
+      this(username, password, token, timeout, true);
+    }
+  }
 
   /** Chronos HTTP Basic credentials ({@code --http_credentials} on Chronos), per-call timeout. */
   public record Chronos(String username, String password, @DefaultValue("15s") Duration timeout) {}

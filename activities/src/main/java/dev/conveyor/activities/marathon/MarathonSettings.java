@@ -15,6 +15,9 @@ import okhttp3.Credentials;
  * @param lockWait how long a deploy waits for another deployment that holds the app (HTTP 409)
  *     before it fails transiently; keep it below the deploy activity's start-to-close timeout
  * @param pollInterval how often {@code /v2/deployments} is polled while waiting
+ * @param events whether health gates wait on Marathon's event stream ({@code /v2/events}) and look
+ *     again as soon as an event about their app arrives, instead of only at the poll interval; they
+ *     poll as before while the stream is unavailable
  */
 public record MarathonSettings(
     String username,
@@ -22,11 +25,18 @@ public record MarathonSettings(
     String token,
     Duration requestTimeout,
     Duration lockWait,
-    Duration pollInterval) {
+    Duration pollInterval,
+    boolean events) {
 
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_LOCK_WAIT = Duration.ofSeconds(90);
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
+
+  /**
+   * How long a gate on a connected event stream waits between looks when no event comes: the safety
+   * net for a missed event.
+   */
+  public static final Duration EVENTS_SAFETY_POLL = Duration.ofSeconds(5);
 
   public MarathonSettings {
     Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -40,10 +50,27 @@ public record MarathonSettings(
     }
   }
 
-  /** No credentials; default timeouts (15 s per call, 90 s lock wait, 2 s polls). */
+  /** With the event-driven health gate on (the default). */
+  public MarathonSettings(
+      String username,
+      String password,
+      String token,
+      Duration requestTimeout,
+      Duration lockWait,
+      Duration pollInterval) {
+    this(username, password, token, requestTimeout, lockWait, pollInterval, true);
+  }
+
+  /** No credentials; default timeouts (15 s per call, 90 s lock wait, 2 s polls); events on. */
   public static MarathonSettings defaults() {
     return new MarathonSettings(
         null, null, null, DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOCK_WAIT, DEFAULT_POLL_INTERVAL);
+  }
+
+  /** The same settings with the event-driven health gate on or off. */
+  public MarathonSettings withEvents(boolean on) {
+    return new MarathonSettings(
+        username, password, token, requestTimeout, lockWait, pollInterval, on);
   }
 
   /** The {@code Authorization} header value, or null when no credentials are set. */
@@ -72,6 +99,8 @@ public record MarathonSettings(
         + lockWait
         + ", pollInterval="
         + pollInterval
+        + ", events="
+        + events
         + "]";
   }
 }

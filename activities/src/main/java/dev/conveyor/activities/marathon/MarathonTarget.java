@@ -8,6 +8,7 @@ import dev.conveyor.activities.marathon.MarathonClient.HealthResult;
 import dev.conveyor.activities.marathon.MarathonClient.TaskStatus;
 import dev.conveyor.activities.registry.ImageRef;
 import dev.conveyor.activities.target.DeployTarget;
+import dev.conveyor.activities.target.HealthWatch;
 import dev.conveyor.workflows.steps.DeployActivities.FinishRequest;
 import dev.conveyor.workflows.steps.DeployActivities.FinishResult;
 import dev.conveyor.workflows.steps.DeployActivities.TargetDeployment;
@@ -55,16 +56,22 @@ import org.slf4j.LoggerFactory;
  * results alive. Marathon never ends a deployment whose tasks stay unhealthy, so the caller owns
  * the deadline.
  *
+ * <p><b>watch</b> (for the health gate, when {@link MarathonSettings#events()}): one shared
+ * subscription to {@code /v2/events} per Marathon wakes the gate on an event about the app, and the
+ * gate confirms with {@code check}; while the stream is down the gate polls (see {@link
+ * MarathonEvents}).
+ *
  * <p><b>finish</b> makes no call: after success Marathon has already replaced the old tasks; after
  * a failure the app is left as Marathon has it (rollback is a separate step).
  */
-public final class MarathonTarget implements DeployTarget {
+public final class MarathonTarget implements DeployTarget, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MarathonTarget.class);
   private static final String RUNNING = "TASK_RUNNING";
 
   private final MarathonSettings settings;
   private final OkHttpClient http;
   private final ConcurrentMap<String, MarathonClient> clients = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, MarathonEvents> streams = new ConcurrentHashMap<>();
 
   public MarathonTarget(MarathonSettings settings) {
     this.settings = settings;
@@ -203,6 +210,36 @@ public final class MarathonTarget implements DeployTarget {
     } catch (MarathonException e) {
       throw translate(e, id);
     }
+  }
+
+  /**
+   * With {@link MarathonSettings#events()}: a watch on the Marathon's shared event stream that
+   * wakes the gate when an event about the app or the deployment arrives; the gate then confirms
+   * with {@link #check}. Otherwise (or while the stream is down) the gate polls.
+   */
+  @Override
+  public HealthWatch watch(TargetRequest request, TargetDeployment deployment) {
+    if (!settings.events()) {
+      return HealthWatch.POLLING;
+    }
+    MarathonClient client = client(request);
+    MarathonEvents events =
+        streams.computeIfAbsent(
+            request.marathonUrl(),
+            u ->
+                new MarathonEvents(
+                    client.base(),
+                    http,
+                    settings.authorization(),
+                    MarathonSettings.EVENTS_SAFETY_POLL));
+    return events.watch(normalize(request.appId()), deployment.deploymentId());
+  }
+
+  /** Closes the event streams; gates still waiting poll. */
+  @Override
+  public void close() {
+    streams.values().forEach(MarathonEvents::close);
+    streams.clear();
   }
 
   /**

@@ -14,10 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deploy, health gate and finish on the environment's {@link DeployTarget}. The health gate polls
- * the target at a short interval and heartbeats what it sees; the deadline starts when the gate
- * first runs and is carried in the heartbeat details, so a retry after a worker crash keeps the
- * original deadline instead of starting a new one.
+ * Deploy, health gate and finish on the environment's {@link DeployTarget}. The health gate looks
+ * at the target, then waits on the target's {@link HealthWatch} (the poll interval, or until
+ * Marathon's event stream reports a change, then confirms with a look) and heartbeats what it sees;
+ * the deadline starts when the gate first runs and is carried in the heartbeat details, so a retry
+ * after a worker crash keeps the original deadline instead of starting a new one.
  */
 public final class DeployActivitiesImpl implements DeployActivities {
   private static final Logger log = LoggerFactory.getLogger(DeployActivitiesImpl.class);
@@ -64,6 +65,19 @@ public final class DeployActivitiesImpl implements DeployActivities {
             .map(HealthProgress::startedAt)
             .orElse(clock.millis());
     long deadline = startedAt + Duration.ofSeconds(target.health().timeoutSeconds()).toMillis();
+    try (HealthWatch watch = deployTarget.watch(target, request.deployment())) {
+      return awaitHealthy(target, request, deployTarget, watch, context, startedAt, deadline);
+    }
+  }
+
+  private HealthReport awaitHealthy(
+      TargetRequest target,
+      HealthRequest request,
+      DeployTarget deployTarget,
+      HealthWatch watch,
+      ActivityExecutionContext context,
+      long startedAt,
+      long deadline) {
     String seen = "no answer yet";
     while (true) {
       DeployTarget.HealthSnapshot snapshot;
@@ -93,7 +107,7 @@ public final class DeployActivitiesImpl implements DeployActivities {
             FailureTypes.HEALTH_DEADLINE);
       }
       context.heartbeat(new HealthProgress(startedAt, seen));
-      sleep(Math.min(pollInterval.toMillis(), deadline - now));
+      await(watch, Math.min(watch.nextLookMillis(pollInterval.toMillis()), deadline - now));
     }
   }
 
@@ -114,9 +128,9 @@ public final class DeployActivitiesImpl implements DeployActivities {
     return target;
   }
 
-  private static void sleep(long millis) {
+  private static void await(HealthWatch watch, long millis) {
     try {
-      Thread.sleep(Math.max(1, millis));
+      watch.await(Math.max(1, millis));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for health", e);

@@ -30,6 +30,15 @@ public interface DeployTarget {
   /** One look at the new version's health. Read-only; never waits. */
   HealthSnapshot check(TargetRequest request, TargetDeployment deployment);
 
+  /**
+   * Starts watching the new version for changes, for the health gate to wait on between two {@link
+   * #check}s; the gate closes it when it ends. The default polls ({@link HealthWatch#POLLING}).
+   * Called before the first check, so a change after it is never missed.
+   */
+  default HealthWatch watch(TargetRequest request, TargetDeployment deployment) {
+    return HealthWatch.POLLING;
+  }
+
   /** Retires the old version after success, or the new one after failure. Idempotent. */
   FinishResult finish(FinishRequest request);
 

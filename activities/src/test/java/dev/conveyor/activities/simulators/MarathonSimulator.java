@@ -18,18 +18,25 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
+import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 import okhttp3.HttpUrl;
+import okio.BufferedSink;
 
 /**
  * Marathon's REST API v2 in memory, after {@code shared/reference/README.md} and the recorded
@@ -54,6 +61,13 @@ import okhttp3.HttpUrl;
  *       /versions}, {@code /versions/{v}}, {@code GET /v2/apps}, {@code POST /v2/apps}, {@code
  *       DELETE /v2/apps/{id}}, {@code DELETE /v2/deployments/{id}[?force=true]}, {@code GET
  *       /v2/info}.
+ *   <li>{@code GET /v2/events}: server-sent events (repeated {@code event_type=} filters): {@code
+ *       event_stream_attached} first, then {@code status_update_event} ({@code TASK_RUNNING}) for
+ *       each task a deployment starts, {@code health_status_changed_event} {@code {appId,
+ *       instanceId, version, alive: true}} when a task of an app with health checks turns healthy,
+ *       and {@code deployment_success} {@code {id, plan}} when a deployment ends. A background
+ *       thread notices those moments (every 2 ms) while a stream is open. Faults: {@link
+ *       #dropEventStreams} ends every open stream, {@link #eventStreamUnavailable} answers 503.
  *   <li>Faults: tasks that never turn healthy per app ({@link #tasksNeverHealthy}) or per image
  *       ({@link #imageNeverHealthy}); 401 without the configured credentials (Basic or {@code
  *       token=<jwt>}), 403 when {@link #forbidden}, 503 (or any status) for the next N requests
@@ -90,6 +104,11 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
   private int failureStatus;
   private Instant lastVersion;
   private int taskCounter;
+  private final List<EventStream> streams = new ArrayList<>();
+  private final Set<String> announcedHealthy = new HashSet<>();
+  private boolean eventsUnavailable;
+  private volatile boolean closed;
+  private Thread pump;
 
   private MarathonSimulator(Clock clock) {
     this.clock = clock;
@@ -246,8 +265,31 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
     return List.copyOf(deployments.keySet());
   }
 
+  /** Ends every open event stream (the client sees the stream end: a lost connection). */
+  public synchronized MarathonSimulator dropEventStreams() {
+    streams.forEach(EventStream::end);
+    streams.clear();
+    return this;
+  }
+
+  /** While set, {@code GET /v2/events} answers 503 (e.g. a proxy that refuses SSE). */
+  public synchronized MarathonSimulator eventStreamUnavailable(boolean unavailable) {
+    this.eventsUnavailable = unavailable;
+    return this;
+  }
+
+  /** How many event streams are open now. */
+  public synchronized int openEventStreams() {
+    return streams.size();
+  }
+
   @Override
   public void close() {
+    closed = true;
+    synchronized (this) {
+      streams.forEach(EventStream::end);
+      streams.clear();
+    }
     server.close();
   }
 
@@ -275,6 +317,8 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
       case "apps" -> apps(method, rest, url, request);
       case "deployments" -> deploymentsResource(method, rest, url);
       case "info" -> json(200, info());
+      case "events" ->
+          method.equals("GET") ? events(url) : json(405, message("Method not allowed"));
       default -> json(404, message("Not found: " + url.encodedPath()));
     };
   }
@@ -522,7 +566,14 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
       cause = DEFAULT_CAUSE;
     }
     for (int i = 0; i < definition.path("instances").asInt(1); i++) {
-      app.tasks.add(newTask(app.id, version, now, healthyAt, cause));
+      Task task = newTask(app.id, version, now, healthyAt, cause);
+      app.tasks.add(task);
+      ObjectNode update = MAPPER.createObjectNode();
+      update.put("slaveId", "agent0").put("taskId", task.id).put("taskStatus", "TASK_RUNNING");
+      update.put("message", "").put("appId", app.id).put("host", "127.0.0.1");
+      update.putArray("ports").add(task.port);
+      update.put("version", version);
+      emit("status_update_event", update);
     }
     Deployment deployment =
         new Deployment(
@@ -538,6 +589,10 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
   /** Ends every deployment whose time is up and whose new tasks are all healthy. */
   private void tick() {
     Instant now = clock.instant();
+    if (!streams.isEmpty()) {
+      announceHealth(now);
+    }
+    List<Deployment> ended = new ArrayList<>();
     deployments
         .values()
         .removeIf(
@@ -556,9 +611,149 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
                       && fresh.stream().allMatch(t -> !app.hasHealthChecks() || t.healthy(now));
               if (ready) {
                 app.tasks.removeIf(t -> !t.version.equals(d.version));
+                ended.add(d);
               }
               return ready;
             });
+    for (Deployment d : ended) {
+      ObjectNode success = MAPPER.createObjectNode();
+      success.put("id", d.id);
+      ObjectNode plan = success.putObject("plan");
+      plan.put("id", d.id).put("version", d.version);
+      plan.putObject("target").putArray("apps").addObject().put("id", d.appId);
+      emit("deployment_success", success);
+    }
+  }
+
+  /**
+   * A health_status_changed_event for each task of an app with health checks that turned healthy.
+   */
+  private void announceHealth(Instant now) {
+    for (App app : apps.values()) {
+      if (!app.hasHealthChecks()) {
+        continue;
+      }
+      for (Task task : app.tasks) {
+        if (task.healthy(now) && announcedHealthy.add(task.id)) {
+          ObjectNode changed = MAPPER.createObjectNode();
+          changed.put("appId", app.id).put("instanceId", task.id).put("taskId", task.id);
+          changed.put("version", task.version).put("alive", true);
+          emit("health_status_changed_event", changed);
+        }
+      }
+    }
+  }
+
+  private void emit(String type, ObjectNode event) {
+    if (streams.isEmpty()) {
+      return;
+    }
+    event.put("eventType", type).put("timestamp", VERSION.format(clock.instant()));
+    String text = "event: " + type + "\ndata: " + event + "\n\n";
+    streams.forEach(stream -> stream.offer(type, text));
+  }
+
+  private MockResponse events(HttpUrl url) {
+    if (eventsUnavailable) {
+      return json(503, message("event stream unavailable"));
+    }
+    EventStream stream = new EventStream(Set.copyOf(url.queryParameterValues("event_type")));
+    ObjectNode attached = MAPPER.createObjectNode();
+    attached.put("remoteAddress", "127.0.0.1").put("eventType", "event_stream_attached");
+    attached.put("timestamp", VERSION.format(clock.instant()));
+    stream.offer(
+        "event_stream_attached", "event: event_stream_attached\ndata: " + attached + "\n\n");
+    streams.add(stream);
+    startPump();
+    return new MockResponse.Builder()
+        .code(200)
+        .setHeader("Content-Type", "text/event-stream")
+        .setHeader("Cache-Control", "no-cache")
+        .setHeader("Transfer-Encoding", "chunked")
+        .body(stream)
+        .removeHeader("Content-Length")
+        .build();
+  }
+
+  /** Notices health changes and ended deployments while nobody asks (events must come anyway). */
+  private void startPump() {
+    if (pump != null) {
+      return;
+    }
+    pump =
+        new Thread(
+            () -> {
+              while (!closed) {
+                synchronized (this) {
+                  if (!streams.isEmpty()) {
+                    tick();
+                  }
+                }
+                try {
+                  Thread.sleep(2);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "marathon-simulator-events");
+    pump.setDaemon(true);
+    pump.start();
+  }
+
+  /** One open {@code /v2/events} response: chunks written as events arrive. */
+  private final class EventStream implements MockResponseBody {
+    private static final String END = "";
+    private final Set<String> types;
+    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+
+    EventStream(Set<String> types) {
+      this.types = types;
+    }
+
+    void offer(String type, String text) {
+      if (type.equals("event_stream_attached") || types.isEmpty() || types.contains(type)) {
+        queue.add(text);
+      }
+    }
+
+    void end() {
+      queue.add(END);
+    }
+
+    @Override
+    public long getContentLength() {
+      return -1;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      try {
+        while (!closed) {
+          String next = queue.poll(100, TimeUnit.MILLISECONDS);
+          if (next == null) {
+            continue;
+          }
+          if (next.isEmpty()) {
+            break;
+          }
+          byte[] bytes = next.getBytes(StandardCharsets.UTF_8);
+          sink.writeUtf8(Integer.toHexString(bytes.length)).writeUtf8("\r\n");
+          sink.write(bytes).writeUtf8("\r\n");
+          sink.flush();
+        }
+        sink.writeUtf8("0\r\n\r\n");
+        sink.flush();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException gone) {
+        // the client went away
+      } finally {
+        synchronized (MarathonSimulator.this) {
+          streams.remove(this);
+        }
+      }
+    }
   }
 
   private List<String> holding(String appId) {

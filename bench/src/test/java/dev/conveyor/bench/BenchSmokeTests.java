@@ -1,0 +1,82 @@
+package dev.conveyor.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every scenario at a tiny size, so the harness keeps working; no timing is asserted here (the
+ * numbers come from the documented command, see docs/benchmarks.md).
+ */
+class BenchSmokeTests {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path out;
+
+  @Test
+  void everyScenarioRunsAtATinySizeAndWritesItsJson() throws Exception {
+    List<Path> written = Bench.run("smoke", Map.of(), new Results(out));
+
+    assertThat(written).hasSize(4);
+    JsonNode overhead = read("overhead-6-x0.01.json").path("result");
+    assertThat(overhead.path("outcome").asText()).isEqualTo("SUCCEEDED");
+    // no release can beat the critical path: the bound is a lower bound
+    assertThat(overhead.path("wallMillis").asLong())
+        .isGreaterThanOrEqualTo(overhead.path("criticalPathMillis").asLong());
+    assertThat(overhead.path("sequentialWallMillis").asLong())
+        .isGreaterThanOrEqualTo(overhead.path("sequentialLowerBoundMillis").asLong());
+    assertThat(overhead.path("breakdown").path("gateReactionMillis").path("count").asInt())
+        .isEqualTo(6);
+
+    JsonNode capacity = read("capacity-5-smoke.json").path("result");
+    assertThat(capacity.path("completed").asInt()).isEqualTo(5);
+    assertThat(capacity.path("errors").asInt()).isZero();
+    assertThat(capacity.path("peakHeapUsedBytes").asLong()).isPositive();
+    assertThat(capacity.path("workflowTaskScheduleToStartMillis")).isNotEmpty();
+
+    for (String gate : List.of("poll", "events")) {
+      JsonNode health = read("health-" + gate + ".json");
+      assertThat(health.path("parameters").path("gate").asText()).isEqualTo(gate);
+      assertThat(health.path("result").path("reactionMillis").path("count").asInt()).isEqualTo(2);
+      // the next step can only start after the app turned healthy
+      assertThat(health.path("result").path("reactionMillis").path("min").asDouble())
+          .isNotNegative();
+    }
+  }
+
+  @Test
+  void theCriticalPathOfAGeneratedStackFollowsItsLongestChain() {
+    GeneratedStack stack = GeneratedStack.generate("s", 100, 5, 42);
+    StepDurations d = StepDurations.issueExample().scaled(0.1);
+
+    assertThat(stack.layers()).hasSize(5).allSatisfy(layer -> assertThat(layer).isNotEmpty());
+    assertThat(stack.size()).isEqualTo(100);
+    // builds at once (300 ms), then five rollouts of deploy + health (300 ms each)
+    assertThat(stack.criticalPathMillis(d)).isEqualTo(300 + 5 * 300);
+    assertThat(stack.sequentialMillis(d)).isEqualTo(100 * 600);
+    assertThat(GeneratedStack.generate("s", 100, 5, 42).dependsOn()).isEqualTo(stack.dependsOn());
+  }
+
+  @Test
+  void aBadOptionIsRefusedWithTheArgumentNamed() {
+    assertThatThrownBy(() -> Bench.options(new String[] {"overhead", "services=10"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("services=10");
+    assertThatThrownBy(() -> Bench.run("overhead", Map.of("services", "ten"), new Results(out)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--services")
+        .hasMessageContaining("ten");
+  }
+
+  private JsonNode read(String name) throws Exception {
+    return JSON.readTree(Files.readString(out.resolve(name)));
+  }
+}
