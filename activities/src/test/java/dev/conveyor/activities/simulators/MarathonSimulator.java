@@ -254,6 +254,13 @@ public final class MarathonSimulator extends Dispatcher implements AutoCloseable
     return Optional.ofNullable(apps.get(normalize(appId))).map(a -> a.definition.deepCopy());
   }
 
+  /** The definition Marathon stores for the app at {@code version}, if both exist. */
+  public synchronized Optional<ObjectNode> definitionAt(String appId, String version) {
+    return Optional.ofNullable(apps.get(normalize(appId)))
+        .map(a -> a.versions.get(version))
+        .map(ObjectNode::deepCopy);
+  }
+
   /** The app's current version, if the app exists. */
   public synchronized Optional<String> version(String appId) {
     return Optional.ofNullable(apps.get(normalize(appId))).map(a -> a.version);

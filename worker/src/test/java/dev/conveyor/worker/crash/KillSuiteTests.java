@@ -498,10 +498,21 @@ class KillSuiteTests {
         .map(app -> app.path("container").path("docker").path("image").asText());
   }
 
-  /** The distinct images of the PUTs Marathon received for the app, in order. */
+  /**
+   * The distinct images of the PUTs Marathon received for the app, in order. A rollback's {@code
+   * {"version": v}} PUT counts as the image Marathon stores at that version.
+   */
   private static List<String> putImages(MarathonSimulator marathon, String service) {
-    return marathon.putBodies("/" + service).stream()
-        .map(b -> b.path("container").path("docker").path("image").asText())
+    String app = "/" + service;
+    return marathon.putBodies(app).stream()
+        .map(
+            b ->
+                b.has("version") && !b.has("container")
+                    ? marathon
+                        .definitionAt(app, b.get("version").asText())
+                        .map(d -> d.path("container").path("docker").path("image").asText())
+                        .orElse("unknown version " + b.get("version").asText())
+                    : b.path("container").path("docker").path("image").asText())
         .distinct()
         .toList();
   }
