@@ -21,14 +21,15 @@ import java.util.HexFormat;
  * by {@code release} and the stack triggers. Idempotent by id like {@link DeploymentStarter}: a
  * second start with the same release id reports the existing workflow.
  */
-final class ReleaseStarter {
+public final class ReleaseStarter {
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final WorkflowClient client;
 
-  ReleaseStarter(WorkflowClient client) {
+  /** A starter that starts through {@code client}. */
+  public ReleaseStarter(WorkflowClient client) {
     this.client = client;
   }
 
@@ -40,11 +41,17 @@ final class ReleaseStarter {
   }
 
   /** The release id of a push: the same push twice is one release. */
-  static String pushReleaseId(String commit) {
+  public static String pushReleaseId(String commit) {
     return "push-" + WorkflowIds.shortCommit(commit);
   }
 
-  StartOutcome start(String releaseId, ReleaseRequest request) {
+  /**
+   * Starts the release, or reports the one that already has its id.
+   *
+   * @throws io.temporal.client.WorkflowServiceException when Temporal cannot be reached or refuses
+   *     the request
+   */
+  public StartOutcome start(String releaseId, ReleaseRequest request) {
     String workflowId = WorkflowIds.release(request.env(), request.stack(), releaseId);
     StackReleaseWorkflow workflow =
         client.newWorkflowStub(

@@ -48,7 +48,7 @@ class PromoteCliTests {
                 "--to",
                 "prod",
                 "--definitions",
-                HookTests.DEFINITIONS.toString(),
+                ConveyorCliTests.DEFINITIONS.toString(),
                 "--by",
                 "alice",
                 "--temporal",
@@ -93,7 +93,7 @@ class PromoteCliTests {
     assertThat(input)
         .isEqualTo(
             new PromotionRequest(
-                HookTests.DEFINITIONS.toString(),
+                ConveyorCliTests.DEFINITIONS.toString(),
                 "payments",
                 "qa",
                 "prod",

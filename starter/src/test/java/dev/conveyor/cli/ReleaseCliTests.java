@@ -58,7 +58,7 @@ class ReleaseCliTests {
             "--commit",
             "billing=abc1234",
             "--definitions",
-            HookTests.DEFINITIONS.toString(),
+            ConveyorCliTests.DEFINITIONS.toString(),
             "--by",
             "alice",
             "--temporal",
@@ -87,7 +87,7 @@ class ReleaseCliTests {
     assertThat(input)
         .isEqualTo(
             new ReleaseRequest(
-                HookTests.DEFINITIONS.toString(),
+                ConveyorCliTests.DEFINITIONS.toString(),
                 "qa",
                 "payments",
                 List.of("billing", "web"),
