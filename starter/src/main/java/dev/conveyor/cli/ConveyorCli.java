@@ -1,5 +1,8 @@
 package dev.conveyor.cli;
 
+import dev.conveyor.cli.release.ApprovalCommands;
+import dev.conveyor.cli.release.PromoteCommand;
+import dev.conveyor.cli.release.ReleaseCommand;
 import dev.conveyor.cli.trigger.HookCommand;
 import dev.conveyor.cli.trigger.WebhookCommand;
 import picocli.CommandLine;

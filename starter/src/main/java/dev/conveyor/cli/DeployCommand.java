@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code deploy}: starts one service's deployment (or a job's) and with --wait follows it. */
 @Command(
     name = "deploy",
     mixinStandardHelpOptions = true,

@@ -76,7 +76,7 @@ public final class TemporalOptions {
    * Connects and checks that the server answers within a few seconds, so an unreachable Temporal is
    * one clear line instead of a hang or a stack trace.
    */
-  Connection connect() {
+  public Connection connect() {
     return connect(target(), namespace, CONNECT_TIMEOUT);
   }
 

@@ -26,6 +26,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code hook}: installs, runs and maintains the git post-receive hook that starts on a push. */
 @Command(
     name = "hook",
     mixinStandardHelpOptions = true,

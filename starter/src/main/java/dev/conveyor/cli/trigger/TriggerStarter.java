@@ -2,8 +2,8 @@ package dev.conveyor.cli.trigger;
 
 import dev.conveyor.cli.ConveyorCli;
 import dev.conveyor.cli.DeploymentStarter;
-import dev.conveyor.cli.ReleaseStarter;
 import dev.conveyor.cli.StartOutcome;
+import dev.conveyor.cli.release.ReleaseStarter;
 import dev.conveyor.workflows.deploy.DeployRequest;
 import dev.conveyor.workflows.release.ReleaseRequest;
 import io.grpc.Status;

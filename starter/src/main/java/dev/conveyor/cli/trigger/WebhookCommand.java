@@ -15,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code webhook}: serves the endpoint that GitHub, Gitea and GitLab push events start from. */
 @Command(
     name = "webhook",
     mixinStandardHelpOptions = true,

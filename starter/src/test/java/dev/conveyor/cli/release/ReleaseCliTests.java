@@ -1,7 +1,9 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.conveyor.cli.ConveyorCliTests;
+import dev.conveyor.cli.TemporalTestServer;
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.release.ReleaseRequest;

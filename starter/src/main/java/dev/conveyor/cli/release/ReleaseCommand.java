@@ -1,5 +1,9 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
+import dev.conveyor.cli.ConveyorCli;
+import dev.conveyor.cli.DeployCommand;
+import dev.conveyor.cli.StartOutcome;
+import dev.conveyor.cli.TemporalOptions;
 import dev.conveyor.workflows.deploy.DeployStatus;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
 import dev.conveyor.workflows.deploy.StepState;
@@ -28,6 +32,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code release}: starts a release of a stack (or some of its services) to one environment. */
 @Command(
     name = "release",
     mixinStandardHelpOptions = true,
@@ -41,7 +46,7 @@ import picocli.CommandLine.Spec;
       "1:with --wait: the release failed",
       "2:usage error, or Temporal unreachable"
     })
-final class ReleaseCommand implements Callable<Integer> {
+public final class ReleaseCommand implements Callable<Integer> {
   /** How often --wait asks for the status. */
   static final Duration POLL = Duration.ofMillis(500);
 

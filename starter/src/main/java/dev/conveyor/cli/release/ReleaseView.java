@@ -1,4 +1,4 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
 import dev.conveyor.workflows.release.JobRelease;
 import dev.conveyor.workflows.release.ReleaseStatus;

@@ -1,5 +1,7 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
+import dev.conveyor.cli.DeploymentStarter;
+import dev.conveyor.cli.StartOutcome;
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;

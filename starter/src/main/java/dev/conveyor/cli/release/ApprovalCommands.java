@@ -1,5 +1,8 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
+import dev.conveyor.cli.ConveyorCli;
+import dev.conveyor.cli.DeployCommand;
+import dev.conveyor.cli.TemporalOptions;
 import dev.conveyor.workflows.promotion.Approval;
 import dev.conveyor.workflows.promotion.PromotionState;
 import dev.conveyor.workflows.promotion.PromotionStatus;
@@ -23,7 +26,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code approve} and {@code reject}: the two answers a promotion waiting for approval takes. */
-final class ApprovalCommands {
+public final class ApprovalCommands {
   /** How long to wait for a worker to answer the status query before sending anyway. */
   static final Duration QUERY_WAIT = Duration.ofSeconds(3);
 
@@ -105,6 +108,7 @@ final class ApprovalCommands {
     }
   }
 
+  /** {@code approve}: lets a promotion waiting for approval go on. */
   @Command(
       name = "approve",
       mixinStandardHelpOptions = true,
@@ -115,7 +119,7 @@ final class ApprovalCommands {
         "1:the promotion does not wait for approval",
         "2:no such workflow, usage error, or Temporal unreachable"
       })
-  static final class ApproveCommand implements Callable<Integer> {
+  public static final class ApproveCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin TemporalOptions temporal;
 
@@ -141,6 +145,7 @@ final class ApprovalCommands {
     }
   }
 
+  /** {@code reject}: ends a promotion waiting for approval, without changes. */
   @Command(
       name = "reject",
       mixinStandardHelpOptions = true,
@@ -151,7 +156,7 @@ final class ApprovalCommands {
         "1:the promotion does not wait for approval",
         "2:no such workflow, usage error, or Temporal unreachable"
       })
-  static final class RejectCommand implements Callable<Integer> {
+  public static final class RejectCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
     @Mixin TemporalOptions temporal;
 

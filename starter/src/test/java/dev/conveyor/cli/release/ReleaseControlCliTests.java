@@ -1,8 +1,10 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.conveyor.cli.ConveyorCli;
+import dev.conveyor.cli.ConveyorCliTests;
 import dev.conveyor.workflows.release.JobRelease;
 import dev.conveyor.workflows.release.ReleaseStatus;
 import dev.conveyor.workflows.release.ServiceRelease;

@@ -1,5 +1,9 @@
-package dev.conveyor.cli;
+package dev.conveyor.cli.release;
 
+import dev.conveyor.cli.ConveyorCli;
+import dev.conveyor.cli.DeployCommand;
+import dev.conveyor.cli.StartOutcome;
+import dev.conveyor.cli.TemporalOptions;
 import dev.conveyor.workflows.promotion.PromotionRequest;
 import dev.conveyor.workflows.promotion.PromotionResult;
 import dev.conveyor.workflows.promotion.PromotionState;
@@ -24,6 +28,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code promote}: deploys to one environment the images of a stack live in another. */
 @Command(
     name = "promote",
     mixinStandardHelpOptions = true,
@@ -39,7 +44,7 @@ import picocli.CommandLine.Spec;
       "1:with --wait: failed, rejected or approval timed out",
       "2:usage error, or Temporal unreachable"
     })
-final class PromoteCommand implements Callable<Integer> {
+public final class PromoteCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
   @Mixin TemporalOptions temporal;
 
