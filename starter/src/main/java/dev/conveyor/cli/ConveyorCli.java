@@ -1,5 +1,10 @@
 package dev.conveyor.cli;
 
+import dev.conveyor.cli.release.ApprovalCommands;
+import dev.conveyor.cli.release.PromoteCommand;
+import dev.conveyor.cli.release.ReleaseCommand;
+import dev.conveyor.cli.trigger.HookCommand;
+import dev.conveyor.cli.trigger.WebhookCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,9 +39,14 @@ import picocli.CommandLine.Command;
       "Exit codes: 0 done, 1 the deployment or check failed, 2 usage or environment error."
     })
 public final class ConveyorCli implements Runnable {
-  static final int OK = 0;
-  static final int FAILED = 1;
-  static final int USAGE = 2;
+  /** Exit code: done. */
+  public static final int OK = 0;
+
+  /** Exit code: the deployment or check failed. */
+  public static final int FAILED = 1;
+
+  /** Exit code: usage or environment error. */
+  public static final int USAGE = 2;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,8 +82,9 @@ public final class ConveyorCli implements Runnable {
   }
 
   /** The environment is not as the command needs it (Temporal unreachable, path missing). */
-  static final class EnvironmentException extends RuntimeException {
-    EnvironmentException(String message) {
+  public static final class EnvironmentException extends RuntimeException {
+    /** The message is what the CLI prints after {@code conveyor: }; say what to do. */
+    public EnvironmentException(String message) {
       super(message);
     }
   }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code deploy}: starts one service's deployment (or a job's) and with --wait follows it. */
 @Command(
     name = "deploy",
     mixinStandardHelpOptions = true,
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
       "1:with --wait: the deployment failed (or was rolled back), or ended SKIPPED or SUPERSEDED",
       "2:usage error, or Temporal unreachable"
     })
-final class DeployCommand implements Callable<Integer> {
+public final class DeployCommand implements Callable<Integer> {
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{7,64}");
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -124,7 +125,8 @@ final class DeployCommand implements Callable<Integer> {
     }
   }
 
-  static String requester(String by) {
+  /** Who asks: {@code by} when given, else {@code $USER}, else the JVM's user name. */
+  public static String requester(String by) {
     if (by != null && !by.isBlank()) {
       return by;
     }
@@ -133,7 +135,7 @@ final class DeployCommand implements Callable<Integer> {
   }
 
   /** URLs pass through; paths become absolute so the worker, in another directory, finds them. */
-  static String definitionsLocation(String given) {
+  public static String definitionsLocation(String given) {
     String value = given;
     if (value == null || value.isBlank()) {
       value = System.getenv("CONVEYOR_DEFINITIONS");

@@ -21,14 +21,16 @@ import io.temporal.client.WorkflowOptions;
  * refused too (reuse policy: only after a failed, cancelled, terminated or timed-out run). Asking
  * twice therefore starts one workflow and the second answer says it already exists.
  */
-final class DeploymentStarter {
+public final class DeploymentStarter {
   private final WorkflowClient client;
 
-  DeploymentStarter(WorkflowClient client) {
+  /** A starter that starts through {@code client}. */
+  public DeploymentStarter(WorkflowClient client) {
     this.client = client;
   }
 
-  WorkflowClient client() {
+  /** The client it starts through. */
+  public WorkflowClient client() {
     return client;
   }
 
@@ -38,7 +40,7 @@ final class DeploymentStarter {
    * @throws io.temporal.client.WorkflowServiceException or {@link io.grpc.StatusRuntimeException}
    *     when Temporal cannot be reached or refuses the request
    */
-  StartOutcome start(DeployRequest request) {
+  public StartOutcome start(DeployRequest request) {
     String workflowId = WorkflowIds.deployment(request.env(), request.service(), request.commit());
     ServiceDeploymentWorkflow workflow =
         client.newWorkflowStub(

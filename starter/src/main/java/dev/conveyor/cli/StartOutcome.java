@@ -9,17 +9,19 @@ import java.util.Locale;
  * @param started true when this request started it; false when it already existed
  * @param existingStatus when it already existed: its execution status, e.g. {@code running}
  */
-record StartOutcome(String workflowId, boolean started, String existingStatus) {
-  static StartOutcome started(String workflowId) {
+public record StartOutcome(String workflowId, boolean started, String existingStatus) {
+  /** This request started {@code workflowId}. */
+  public static StartOutcome started(String workflowId) {
     return new StartOutcome(workflowId, true, null);
   }
 
-  static StartOutcome existing(String workflowId, String status) {
+  /** {@code workflowId} already existed with execution status {@code status}. */
+  public static StartOutcome existing(String workflowId, String status) {
     return new StartOutcome(workflowId, false, status.toLowerCase(Locale.ROOT));
   }
 
   /** {@code deploy/qa/billing/0123456789ab started} or {@code … already running}. */
-  String describe() {
+  public String describe() {
     return workflowId + (started ? " started" : " already " + existingStatus);
   }
 }

@@ -8,21 +8,25 @@ import java.util.Locale;
  * @param kind service or stack
  * @param name the service or stack name from conveyor.yaml
  */
-record Target(Kind kind, String name) {
-  enum Kind {
+public record Target(Kind kind, String name) {
+  /** Whether a target names a service or a stack. */
+  public enum Kind {
     SERVICE,
     STACK;
 
-    String label() {
+    /** {@code service} or {@code stack}. */
+    public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
   }
 
-  static Target service(String name) {
+  /** A deployment of service {@code name}. */
+  public static Target service(String name) {
     return new Target(Kind.SERVICE, name);
   }
 
-  static Target stack(String name) {
+  /** A release of stack {@code name}. */
+  public static Target stack(String name) {
     return new Target(Kind.STACK, name);
   }
 

@@ -10,8 +10,9 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** Options every command that talks to Temporal shares, and the connection they make. */
-final class TemporalOptions {
-  static final String DEFAULT_TARGET = "127.0.0.1:7233";
+public final class TemporalOptions {
+  /** The Temporal frontend used when neither --temporal nor CONVEYOR_TEMPORAL is given. */
+  public static final String DEFAULT_TARGET = "127.0.0.1:7233";
 
   @Option(
       names = "--temporal",
@@ -39,7 +40,8 @@ final class TemporalOptions {
   private static final java.util.regex.Pattern HOST_PORT =
       java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+):(\\d{1,5})");
 
-  String target() {
+  /** The Temporal frontend: --temporal, else $CONVEYOR_TEMPORAL, else {@link #DEFAULT_TARGET}. */
+  public String target() {
     if (target != null) {
       return checked(target, "--temporal");
     }
@@ -47,6 +49,11 @@ final class TemporalOptions {
     return fromEnv == null || fromEnv.isBlank()
         ? DEFAULT_TARGET
         : checked(fromEnv, "CONVEYOR_TEMPORAL");
+  }
+
+  /** The Temporal namespace (--namespace). */
+  public String namespace() {
+    return namespace;
   }
 
   /** {@code HOST:PORT}, or a usage error naming where the value came from. */
@@ -63,13 +70,13 @@ final class TemporalOptions {
   }
 
   /** How long a command waits for Temporal to answer before saying it is unreachable. */
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   /**
    * Connects and checks that the server answers within a few seconds, so an unreachable Temporal is
    * one clear line instead of a hang or a stack trace.
    */
-  Connection connect() {
+  public Connection connect() {
     return connect(target(), namespace, CONNECT_TIMEOUT);
   }
 
@@ -78,7 +85,7 @@ final class TemporalOptions {
    *
    * @throws ConveyorCli.EnvironmentException naming the address when it does not
    */
-  static Connection connect(String address, String namespace, Duration timeout) {
+  public static Connection connect(String address, String namespace, Duration timeout) {
     WorkflowServiceStubs service;
     try {
       service =
@@ -113,7 +120,7 @@ final class TemporalOptions {
    * A client that connects on first use and reconnects by itself, for a long-running server that
    * must start while Temporal is down: each call fails within {@code rpcTimeout} instead.
    */
-  static Connection lazy(String address, String namespace, Duration rpcTimeout) {
+  public static Connection lazy(String address, String namespace, Duration rpcTimeout) {
     WorkflowServiceStubs service =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder()
@@ -145,7 +152,9 @@ final class TemporalOptions {
             + " (or set CONVEYOR_TEMPORAL).");
   }
 
-  record Connection(WorkflowServiceStubs service, WorkflowClient client) implements AutoCloseable {
+  /** A Temporal service connection and its client; closing it shuts the connection down. */
+  public record Connection(WorkflowServiceStubs service, WorkflowClient client)
+      implements AutoCloseable {
     @Override
     public void close() {
       service.shutdown();

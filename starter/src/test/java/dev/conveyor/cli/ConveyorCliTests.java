@@ -13,13 +13,20 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class ConveyorCliTests {
-  static final Path ROOT =
+/** CLI smoke tests; also the helpers other CLI tests (in sub-packages too) run the CLI with. */
+public class ConveyorCliTests {
+  /** The repository root. */
+  public static final Path ROOT =
       Path.of(System.getProperty("conveyor.root.dir", "..")).toAbsolutePath().normalize();
 
-  record Run(int exitCode, String out, String err) {}
+  /** The example definitions directory. */
+  public static final Path DEFINITIONS = ROOT.resolve("examples/definitions");
 
-  static Run cli(String... args) {
+  /** What one CLI run did: its exit code and what it printed. */
+  public record Run(int exitCode, String out, String err) {}
+
+  /** Runs the CLI in this JVM and captures its output. */
+  public static Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = ConveyorCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);

@@ -77,7 +77,7 @@ class DeployWaitTests {
         "--commit",
         commit,
         "--definitions",
-        HookTests.DEFINITIONS.toString(),
+        ConveyorCliTests.DEFINITIONS.toString(),
         "--by",
         outcome,
         "--wait",

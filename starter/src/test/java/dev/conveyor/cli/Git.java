@@ -10,15 +10,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The git CLI, as a user runs it: bare repositories, clones, commits and pushes. */
-final class Git {
-  record Result(int exitCode, String output) {}
+public final class Git {
+  /** What git exited with and printed. */
+  public record Result(int exitCode, String output) {}
 
   private Git() {}
 
   /**
    * Runs git in {@code dir}; stdout and stderr together (a push's "remote:" lines are on stderr).
    */
-  static Result run(Path dir, String... args) {
+  public static Result run(Path dir, String... args) {
     List<String> command = new ArrayList<>();
     command.add("git");
     command.add("-c");
@@ -51,7 +52,7 @@ final class Git {
   }
 
   /** Runs git and fails the test when git fails; returns its output. */
-  static String ok(Path dir, String... args) {
+  public static String ok(Path dir, String... args) {
     Result result = run(dir, args);
     if (result.exitCode() != 0) {
       throw new AssertionError("git " + String.join(" ", args) + " failed:\n" + result.output());
@@ -60,7 +61,7 @@ final class Git {
   }
 
   /** A bare repository {@code name} under {@code dir} and a clone of it with one commit on main. */
-  static Path bareWithClone(Path dir, String name) throws IOException {
+  public static Path bareWithClone(Path dir, String name) throws IOException {
     Path bare = dir.resolve(name + ".git");
     ok(dir, "init", "--bare", "--quiet", bare.toString());
     Path clone = dir.resolve(name);
@@ -69,7 +70,8 @@ final class Git {
     return bare;
   }
 
-  static Path cloneOf(Path bare) {
+  /** The clone {@link #bareWithClone} made beside {@code bare}. */
+  public static Path cloneOf(Path bare) {
     String name = bare.getFileName().toString().replace(".git", "");
     return bare.resolveSibling(name);
   }
@@ -78,7 +80,7 @@ final class Git {
    * Commits a change and returns the new commit id; the content is unique, so two tests never make
    * the same commit (and so the same workflow id).
    */
-  static String commit(Path clone, String message) throws IOException {
+  public static String commit(Path clone, String message) throws IOException {
     Files.writeString(
         clone.resolve("file.txt"),
         message + " " + java.util.UUID.randomUUID() + "\n",

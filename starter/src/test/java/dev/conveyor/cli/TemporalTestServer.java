@@ -31,7 +31,7 @@ import java.util.Optional;
  * The official Temporal test server (temporal-testing brings it) running as its own process, as the
  * architecture asks for process-level tests; no worker, so started workflows just wait.
  */
-final class TemporalTestServer implements AutoCloseable {
+public final class TemporalTestServer implements AutoCloseable {
   private final int port;
   private final Process process;
   private final WorkflowServiceStubs service;
@@ -46,7 +46,8 @@ final class TemporalTestServer implements AutoCloseable {
             service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
   }
 
-  static int freePort() {
+  /** A port nothing listens on now. */
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -55,7 +56,7 @@ final class TemporalTestServer implements AutoCloseable {
   }
 
   /** Starts a server on {@code port}, waits until it answers, registers Conveyor's attributes. */
-  static TemporalTestServer start(int port) throws IOException, InterruptedException {
+  public static TemporalTestServer start(int port) throws IOException, InterruptedException {
     Path log = Files.createTempFile("temporal-test-server-" + port, ".log");
     Process process =
         new ProcessBuilder(
@@ -92,24 +93,28 @@ final class TemporalTestServer implements AutoCloseable {
     }
   }
 
-  static String address(int port) {
+  /** {@code 127.0.0.1:<port>}. */
+  public static String address(int port) {
     return "127.0.0.1:" + port;
   }
 
-  String address() {
+  /** This server's frontend address. */
+  public String address() {
     return address(port);
   }
 
-  int port() {
+  /** This server's port. */
+  public int port() {
     return port;
   }
 
-  WorkflowClient client() {
+  /** A client of this server's default namespace. */
+  public WorkflowClient client() {
     return client;
   }
 
   /** The workflow's description, or empty when there is none with that id. */
-  Optional<WorkflowExecutionDescription> describe(String workflowId) {
+  public Optional<WorkflowExecutionDescription> describe(String workflowId) {
     try {
       return Optional.of(client.newUntypedWorkflowStub(workflowId).describe());
     } catch (WorkflowNotFoundException e) {
@@ -122,12 +127,13 @@ final class TemporalTestServer implements AutoCloseable {
     }
   }
 
-  boolean exists(String workflowId) {
+  /** Whether a workflow with that id exists. */
+  public boolean exists(String workflowId) {
     return describe(workflowId).isPresent();
   }
 
   /** The request the workflow was started with, from its first history event. */
-  DeployRequest input(String workflowId) {
+  public DeployRequest input(String workflowId) {
     Payloads payloads =
         client
             .fetchHistory(workflowId)
@@ -140,15 +146,17 @@ final class TemporalTestServer implements AutoCloseable {
   }
 
   /** The run id: a second start under the same id would make a new run. */
-  String runId(String workflowId) {
+  public String runId(String workflowId) {
     return describe(workflowId).orElseThrow().getExecution().getRunId();
   }
 
-  void terminate(String workflowId) {
+  /** Terminates the workflow. */
+  public void terminate(String workflowId) {
     client.newUntypedWorkflowStub(workflowId).terminate("test");
   }
 
-  WorkflowExecutionStatus status(String workflowId) {
+  /** The workflow's execution status. */
+  public WorkflowExecutionStatus status(String workflowId) {
     return describe(workflowId).orElseThrow().getStatus();
   }
 

@@ -5,11 +5,11 @@ import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 
 /** How many workflows a test server holds: the bad-input tests' proof that nothing started. */
-final class Workflows {
+public final class Workflows {
   private Workflows() {}
 
   /** Open and closed executions (the test server has no visibility queries, but these lists). */
-  static long count(TemporalTestServer temporal) {
+  public static long count(TemporalTestServer temporal) {
     WorkflowServiceStubs stubs = temporal.client().getWorkflowServiceStubs();
     long open =
         stubs
