@@ -85,11 +85,11 @@ class CliBadInputTests {
   }
 
   @Test
-  void aDeployWithoutServiceNamesTheMissingOption() {
+  void aDeployWithoutServiceOrJobNamesBothOptions() {
     Run run = cli("deploy", "--env", "qa", "--commit", COMMIT, "--temporal", temporal.address());
 
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("Missing required option: '--service=<service>'");
+    assertThat(run.err()).contains("pass exactly one of --service (a service) and --job");
   }
 
   @Test
