@@ -650,7 +650,15 @@ class WebhookTests {
       assertThat(Files.readAllLines(dir.resolve("spool.jsonl"))).hasSize(1);
 
       try (TemporalTestServer later = TemporalTestServer.start(port)) {
+        // The client's channel may still be in its reconnect backoff when the server is back; a
+        // flush that cannot reach Temporal keeps the entry, as the periodic flush would retry it.
         Spool.FlushResult flushed = handler.flushSpool();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (flushed.started().isEmpty() && System.nanoTime() < deadline) {
+          assertThat(flushed.kept()).hasSize(1);
+          Thread.sleep(500);
+          flushed = handler.flushSpool();
+        }
         Spool.FlushResult again = handler.flushSpool();
 
         assertThat(flushed.started())
