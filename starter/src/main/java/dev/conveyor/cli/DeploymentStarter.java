@@ -11,6 +11,7 @@ import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.common.SearchAttributeKey;
 
 /**
  * Starts a {@link ServiceDeploymentWorkflow}: the one place that knows its id, task queue, search
@@ -45,39 +46,56 @@ public final class DeploymentStarter {
     ServiceDeploymentWorkflow workflow =
         client.newWorkflowStub(
             ServiceDeploymentWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(workflowId)
-                .setTaskQueue(TaskQueues.CONTROL)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
-                .setWorkflowIdConflictPolicy(
-                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-                .setTypedSearchAttributes(
-                    io.temporal.common.SearchAttributes.newBuilder()
-                        .set(SearchAttributes.SERVICE, request.service())
-                        .set(SearchAttributes.ENV, request.env())
-                        .set(SearchAttributes.COMMIT, request.commit())
-                        .set(SearchAttributes.STATUS, "running")
-                        .build())
-                .setStaticSummary(
-                    "deploy "
-                        + request.service()
-                        + " "
-                        + WorkflowIds.shortCommit(request.commit())
-                        + " to "
-                        + request.env())
-                .build());
-    try {
-      WorkflowClient.start(workflow::deploy, request);
-      return StartOutcome.started(workflowId);
-    } catch (WorkflowExecutionAlreadyStarted already) {
-      return StartOutcome.existing(workflowId, statusOf(workflowId));
-    }
+            onceOptions(
+                workflowId,
+                SearchAttributes.SERVICE,
+                request.service(),
+                request.env(),
+                request.commit(),
+                "deploy "));
+    return startOnce(client, workflowId, () -> WorkflowClient.start(workflow::deploy, request));
   }
 
-  private String statusOf(String workflowId) {
-    WorkflowExecutionStatus status =
-        client.newUntypedWorkflowStub(workflowId).describe().getStatus();
-    return status.name().replace("WORKFLOW_EXECUTION_STATUS_", "");
+  /**
+   * Options of a deployment-like workflow (a service's or a job's) started at most once per id: the
+   * control queue, the id policies above, search attributes naming the workload ({@code
+   * workloadKey}), env, commit and status {@code running}, and the summary {@code <verb><name>
+   * <commit12> to <env>}.
+   */
+  static WorkflowOptions onceOptions(
+      String workflowId,
+      SearchAttributeKey<String> workloadKey,
+      String name,
+      String env,
+      String commit,
+      String verb) {
+    return WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(TaskQueues.CONTROL)
+        .setWorkflowIdReusePolicy(
+            WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
+        .setWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
+        .setTypedSearchAttributes(
+            io.temporal.common.SearchAttributes.newBuilder()
+                .set(workloadKey, name)
+                .set(SearchAttributes.ENV, env)
+                .set(SearchAttributes.COMMIT, commit)
+                .set(SearchAttributes.STATUS, "running")
+                .build())
+        .setStaticSummary(verb + name + " " + WorkflowIds.shortCommit(commit) + " to " + env)
+        .build();
+  }
+
+  /** Runs {@code start}; when the id is taken, reports the existing run and its status instead. */
+  static StartOutcome startOnce(WorkflowClient client, String workflowId, Runnable start) {
+    try {
+      start.run();
+      return StartOutcome.started(workflowId);
+    } catch (WorkflowExecutionAlreadyStarted already) {
+      WorkflowExecutionStatus status =
+          client.newUntypedWorkflowStub(workflowId).describe().getStatus();
+      return StartOutcome.existing(
+          workflowId, status.name().replace("WORKFLOW_EXECUTION_STATUS_", ""));
+    }
   }
 }

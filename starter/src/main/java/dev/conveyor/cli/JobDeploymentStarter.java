@@ -1,15 +1,10 @@
 package dev.conveyor.cli;
 
 import dev.conveyor.workflows.SearchAttributes;
-import dev.conveyor.workflows.TaskQueues;
 import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.job.JobDeployRequest;
 import dev.conveyor.workflows.job.JobDeploymentWorkflow;
-import io.temporal.api.enums.v1.WorkflowIdConflictPolicy;
-import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowOptions;
 
 /**
  * Starts a {@link JobDeploymentWorkflow}: its id, task queue, search attributes and id policies in
@@ -38,40 +33,14 @@ final class JobDeploymentStarter {
     JobDeploymentWorkflow workflow =
         client.newWorkflowStub(
             JobDeploymentWorkflow.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(workflowId)
-                .setTaskQueue(TaskQueues.CONTROL)
-                .setWorkflowIdReusePolicy(
-                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY)
-                .setWorkflowIdConflictPolicy(
-                    WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL)
-                .setTypedSearchAttributes(
-                    io.temporal.common.SearchAttributes.newBuilder()
-                        .set(SearchAttributes.JOB, request.job())
-                        .set(SearchAttributes.ENV, request.env())
-                        .set(SearchAttributes.COMMIT, request.commit())
-                        .set(SearchAttributes.STATUS, "running")
-                        .build())
-                .setStaticSummary(
-                    "deploy job "
-                        + request.job()
-                        + " "
-                        + WorkflowIds.shortCommit(request.commit())
-                        + " to "
-                        + request.env())
-                .build());
-    try {
-      WorkflowClient.start(workflow::deploy, request);
-      return StartOutcome.started(workflowId);
-    } catch (WorkflowExecutionAlreadyStarted already) {
-      String status =
-          client
-              .newUntypedWorkflowStub(workflowId)
-              .describe()
-              .getStatus()
-              .name()
-              .replace("WORKFLOW_EXECUTION_STATUS_", "");
-      return StartOutcome.existing(workflowId, status);
-    }
+            DeploymentStarter.onceOptions(
+                workflowId,
+                SearchAttributes.JOB,
+                request.job(),
+                request.env(),
+                request.commit(),
+                "deploy job "));
+    return DeploymentStarter.startOnce(
+        client, workflowId, () -> WorkflowClient.start(workflow::deploy, request));
   }
 }
