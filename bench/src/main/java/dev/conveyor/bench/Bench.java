@@ -20,12 +20,16 @@ public final class Bench {
         overhead  release of a generated stack vs its critical path and a sequential deployment
                   --services=10,100,500 --depth=5 --seed=42 --scale=0.1 --sequential=10,100
                   --build-concurrency=<n> (default: every service at once)
-                  --warmup=<services> (a release before the measured one; default 10)
+                  --warmup=<services> (a release before the measured one, on the same
+                  worker; default: as many services as measured, at most 100)
+                  --warmup-scale=0.1 --warmup-server=same|own (own: closed before)
+                  --wft=8 --wft-pollers=4 --activity-pollers=8
         health    health reaction: polling gate vs event gate on the Marathon simulator
                   --deployments=40 --gate=poll,events
         capacity  N concurrent deployments on one worker (run with -Xmx512m)
                   --count=100,500,1000 --scale=0.005 --wft=4 --wft-pollers=2 --cache=600
                   --control-activities=50 --build-activities=2 --activity-pollers=2
+                  --start-rate=<per second> (default 0: all at once) --health=<ms>
         noop      the same commit deployed twice on the real Docker engine + registry
         smoke     every scenario at a tiny size (what the module's tests run)
       common: --out=<dir> (default bench/target/bench-results)
@@ -98,8 +102,10 @@ public final class Bench {
                   o.containsKey("build-concurrency")
                       ? integer(o, "build-concurrency", "0")
                       : services,
-                  integer(o, "warmup", String.valueOf(Math.min(10, services))),
-                  OverheadScenario.tuningFor(services));
+                  integer(o, "warmup", String.valueOf(Math.min(100, services))),
+                  decimal(o, "warmup-scale", "0.1"),
+                  "own".equals(o.getOrDefault("warmup-server", "same")),
+                  overheadTuning(o, services));
           written.add(
               report(
                   "overhead-"
@@ -126,7 +132,12 @@ public final class Bench {
                       integer(o, "cache-threads", o.getOrDefault("cache", "600")));
           CapacityScenario.Params p =
               new CapacityScenario.Params(
-                  count, decimal(o, "scale", "0.005"), tuning, longNumber(o, "timeout", "600"));
+                  count,
+                  decimal(o, "scale", "0.005"),
+                  tuning,
+                  longNumber(o, "timeout", "600"),
+                  decimal(o, "start-rate", "0"),
+                  longNumber(o, "health", "-1"));
           String label = o.getOrDefault("label", "");
           written.add(
               report(
@@ -155,15 +166,51 @@ public final class Bench {
         written.addAll(
             run(
                 "overhead",
-                Map.of("services", "6", "depth", "3", "scale", "0.01", "sequential", "6"),
+                Map.of(
+                    "services",
+                    "6",
+                    "depth",
+                    "3",
+                    "scale",
+                    "0.01",
+                    "sequential",
+                    "6",
+                    "warmup-scale",
+                    "0.01"),
                 results));
         written.addAll(
             run("capacity", Map.of("count", "5", "scale", "0.001", "label", "smoke"), results));
+        written.addAll(
+            run(
+                "capacity",
+                Map.of(
+                    "count",
+                    "5",
+                    "scale",
+                    "0.001",
+                    "start-rate",
+                    "50",
+                    "health",
+                    "100",
+                    "label",
+                    "smoke-ramp"),
+                results));
         written.addAll(run("health", Map.of("deployments", "2"), results));
       }
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     return written;
+  }
+
+  /** {@link OverheadScenario#tuningFor} unless an option overrides a value. */
+  private static WorkerTuning overheadTuning(Map<String, String> o, int services) {
+    WorkerTuning t = OverheadScenario.tuningFor(services);
+    return t.withWorkflowTasks(
+            integer(o, "wft", String.valueOf(t.controlWorkflowTasks())),
+            integer(o, "wft-pollers", String.valueOf(t.controlWorkflowPollers())))
+        .withActivityPollers(
+            integer(o, "activity-pollers", String.valueOf(t.controlActivityPollers())),
+            integer(o, "activity-pollers", String.valueOf(t.buildPollers())));
   }
 
   private static Path report(

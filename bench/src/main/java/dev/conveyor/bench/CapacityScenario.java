@@ -29,12 +29,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * worker (this JVM, which also hosts the in-process Temporal server), with short fake steps.
  */
 final class CapacityScenario {
-  record Params(int count, double scale, WorkerTuning tuning, long timeoutSeconds) {
+  /**
+   * @param startRate deployments started per second, evenly spaced; 0 starts them all at once (a
+   *     burst: every start in the same second)
+   * @param healthMillis how long the fake health gate takes; negative: the scaled issue example
+   */
+  record Params(
+      int count,
+      double scale,
+      WorkerTuning tuning,
+      long timeoutSeconds,
+      double startRate,
+      long healthMillis) {
+    StepDurations durations() {
+      StepDurations d = StepDurations.issueExample().scaled(scale);
+      return healthMillis < 0 ? d : d.withHealth(healthMillis);
+    }
+
     Map<String, Object> asMap() {
       Map<String, Object> map = new LinkedHashMap<>();
-      map.put("concurrentDeployments", count);
+      map.put("deployments", count);
+      map.put("start", startRate > 0 ? startRate + " per second" : "all at once (burst)");
       map.put("scale", scale);
-      map.put("stepMillis", StepDurations.issueExample().scaled(scale).asMap());
+      map.put("stepMillis", durations().asMap());
       map.put("worker", tuning.asMap());
       map.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
       return map;
@@ -42,16 +59,19 @@ final class CapacityScenario {
   }
 
   Map<String, Object> run(Params p) throws InterruptedException {
-    StepDurations durations = StepDurations.issueExample().scaled(p.scale());
+    StepDurations durations = p.durations();
     FakeSteps fakes = new FakeSteps(durations, new Recorder());
     Map<String, Object> result = new LinkedHashMap<>();
     HeapSampler heap = new HeapSampler();
     try (BenchServer server =
         new BenchServer(p.tuning(), fakes.build(), fakes.control(), fakes.deploy())) {
       WorkflowClient client = server.client();
+      // warm-up at the scaled step times (without a long health gate: it would only wait)
+      fakes.durations(StepDurations.issueExample().scaled(p.scale()));
       for (int i = 0; i < 3; i++) {
         OverheadScenario.deploy(client, "warmup", "warm-" + i, FakeSteps.commitOf("warm" + i));
       }
+      fakes.durations(durations);
       server.metrics().clear();
       System.gc();
       heap.start();
@@ -60,7 +80,18 @@ final class CapacityScenario {
       List<CompletableFuture<DeployResult>> results = new ArrayList<>();
       ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
       AtomicLong lastDone = new AtomicLong();
+      java.util.concurrent.atomic.AtomicInteger inFlight =
+          new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger peakInFlight =
+          new java.util.concurrent.atomic.AtomicInteger();
       for (int i = 0; i < p.count(); i++) {
+        if (p.startRate() > 0) {
+          long due = started + Math.round(i * 1e9 / p.startRate());
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+        }
         String service = String.format("cap-%04d", i);
         String commit = FakeSteps.commitOf("capacity/" + service);
         String id = WorkflowIds.deployment(env, service, commit);
@@ -72,6 +103,7 @@ final class CapacityScenario {
                     .setTaskQueue(TaskQueues.CONTROL)
                     .build());
         long at = System.nanoTime();
+        peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         WorkflowClient.start(
             stub::deploy,
             new DeployRequest(FakeSteps.DEFINITIONS, env, service, commit, "bench", false));
@@ -82,6 +114,7 @@ final class CapacityScenario {
                 .whenComplete(
                     (r, e) -> {
                       long now = System.nanoTime();
+                      inFlight.decrementAndGet();
                       latencies.add((now - at) / 1_000_000);
                       lastDone.accumulateAndGet(now, Math::max);
                     }));
@@ -108,6 +141,7 @@ final class CapacityScenario {
       result.put("errors", errors);
       result.put("firstErrors", firstErrors);
       result.put("startAllMillis", (allStarted - started) / 1_000_000);
+      result.put("peakInFlight", peakInFlight.get());
       result.put("wallMillis", Math.round(seconds * 1000));
       result.put("completionsPerSecond", OverheadScenario.round3(p.count() / seconds));
       result.put("deploymentLatencyMillis", Stats.summary(new ArrayList<>(latencies)));

@@ -34,7 +34,7 @@ final class FakeSteps {
 
   static final String CONFIG_COMMIT = "c0ffee" + "0".repeat(34);
 
-  private final StepDurations durations;
+  private volatile StepDurations durations;
   private final Recorder recorder;
   private final Map<String, ReleasePlan> plans = new ConcurrentHashMap<>();
   private volatile String target = "fake";
@@ -44,6 +44,11 @@ final class FakeSteps {
   FakeSteps(StepDurations durations, Recorder recorder) {
     this.durations = durations;
     this.recorder = recorder;
+  }
+
+  /** From now on every step takes these times (e.g. a warm-up at other step times). */
+  void durations(StepDurations durations) {
+    this.durations = durations;
   }
 
   /** The plan the fake plan step returns for releases of {@code stack}. */
@@ -82,7 +87,17 @@ final class FakeSteps {
     long started = System.currentTimeMillis();
     if (millis > 0) {
       try {
-        Thread.sleep(millis);
+        // A long step (over 10 s) heartbeats while it waits, as the real build and health gate
+        // do: one longer than its heartbeat timeout (30 s for the health gate) would otherwise
+        // time out. The SDK throttles heartbeats to one per 80 % of the timeout. Short steps (the
+        // overhead runs) do not heartbeat, so they add no round trips.
+        long deadline = started + millis;
+        for (long left = millis; left > 0; left = deadline - System.currentTimeMillis()) {
+          Thread.sleep(millis > 10_000 ? Math.min(left, 1000) : left);
+          if (millis > 10_000) {
+            Activity.getExecutionContext().heartbeat(null);
+          }
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw ApplicationFailure.newFailure("interrupted", "Interrupted");

@@ -8,6 +8,8 @@ import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
 import dev.conveyor.workflows.release.ReleaseRequest;
 import dev.conveyor.workflows.release.ReleaseResult;
 import dev.conveyor.workflows.release.StackReleaseWorkflow;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import java.util.LinkedHashMap;
@@ -29,6 +31,8 @@ final class OverheadScenario {
       boolean sequential,
       int buildConcurrency,
       int warmup,
+      double warmupScale,
+      boolean warmupOwnServer,
       WorkerTuning tuning) {
 
     Map<String, Object> asMap() {
@@ -40,6 +44,8 @@ final class OverheadScenario {
       map.put("stepMillis", StepDurations.issueExample().scaled(scale).asMap());
       map.put("buildConcurrency", buildConcurrency);
       map.put("warmupServices", warmup);
+      map.put("warmupScale", warmupScale);
+      map.put("warmupServer", warmupOwnServer ? "own (closed before the measured run)" : "same");
       map.put("sequentialBaseline", sequential ? "measured" : "computed (sum of step times)");
       map.put("worker", tuning.asMap());
       return map;
@@ -61,13 +67,30 @@ final class OverheadScenario {
     GeneratedStack stack =
         GeneratedStack.generate("stack" + p.services(), p.services(), p.depth(), p.seed());
     Map<String, Object> result = new LinkedHashMap<>();
+    // Warm-up: JIT, thread pools and connections, on a stack of its own (10 services at the
+    // measured scale unless --warmup / --warmup-scale say otherwise). With --warmup-server=own it
+    // runs on a server of its own that is closed before the measured run, so the measured server
+    // holds nothing but the measured release (the JIT's work stays: same JVM, same classes).
+    int warmSize = Math.max(p.depth(), p.warmup());
+    GeneratedStack warm = GeneratedStack.generate("warmup", warmSize, p.depth(), p.seed() + 1);
+    long warmStarted = System.nanoTime();
+    if (p.warmupOwnServer()) {
+      FakeSteps warmFakes =
+          new FakeSteps(StepDurations.issueExample().scaled(p.warmupScale()), new Recorder());
+      try (BenchServer warmServer =
+          new BenchServer(p.tuning(), warmFakes.build(), warmFakes.control(), warmFakes.deploy())) {
+        release(warmServer.client(), warmFakes, warm, "warmup", warm.size());
+      }
+    }
+    result.put("warmupMillis", (System.nanoTime() - warmStarted) / 1_000_000);
     try (BenchServer server =
         new BenchServer(p.tuning(), fakes.build(), fakes.control(), fakes.deploy())) {
       WorkflowClient client = server.client();
-      // Warm-up: JIT and connections, on a stack of its own (10 services unless --warmup says).
-      int warmSize = Math.max(p.depth(), p.warmup());
-      GeneratedStack warm = GeneratedStack.generate("warmup", warmSize, p.depth(), p.seed() + 1);
-      release(client, fakes, warm, "warmup", warm.size());
+      if (!p.warmupOwnServer()) {
+        fakes.durations(StepDurations.issueExample().scaled(p.warmupScale()));
+        release(client, fakes, warm, "warmup", warm.size());
+        fakes.durations(durations);
+      }
 
       long bound = stack.criticalPathMillis(durations);
       long startedAt = System.currentTimeMillis();
@@ -75,6 +98,7 @@ final class OverheadScenario {
       ReleaseResult released = release(client, fakes, stack, "bench", p.buildConcurrency());
       long wall = (System.nanoTime() - started) / 1_000_000;
       result.put("breakdown", breakdown(fakes.recorder(), stack, "bench", startedAt, durations));
+      result.put("startup", startup(client, fakes.recorder(), stack, "bench", startedAt));
       result.put("outcome", released.outcome());
       result.put("wallMillis", wall);
       result.put("criticalPathMillis", bound);
@@ -204,6 +228,7 @@ final class OverheadScenario {
       rolloutExtra.add(notify.endedAt() - kv.startedAt() - d.afterGate());
     }
     Map<String, Object> out = new LinkedHashMap<>();
+    out.put("layers", layers(byService, stack, startedAt, d));
     out.put("lastBuildPhaseDoneMillis", lastPush);
     out.put("buildPhaseExtraMillis", Stats.summary(buildPhaseExtra));
     out.put("resolveStartMillis", Stats.summary(resolveStart));
@@ -212,6 +237,117 @@ final class OverheadScenario {
     out.put("gateReactionMillis", Stats.summary(gateReaction));
     out.put("rolloutExtraMillis", Stats.summary(rolloutExtra));
     return out;
+  }
+
+  /**
+   * Per layer of the DAG (millis since the release started): when its last member's build phase
+   * ended, when its last member's rollout began (KV) and when its last deployment returned, the
+   * ideal end (build phase + (k + 1) rollouts), and how much later than the previous layer's end
+   * plus one rollout it ended ({@code addedMillis}: what this layer added to the overhead).
+   */
+  private static List<Map<String, Object>> layers(
+      Map<String, Map<String, Recorder.Span>> byService,
+      GeneratedStack stack,
+      long startedAt,
+      StepDurations d) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    long previousEnd = d.plan() + d.beforeGate();
+    int k = 0;
+    for (List<String> layer : stack.layers()) {
+      long lastPush = 0;
+      long lastKv = 0;
+      long lastEnd = 0;
+      long maxGate = 0;
+      for (String service : layer) {
+        Map<String, Recorder.Span> steps = byService.getOrDefault(service, Map.of());
+        Recorder.Span push = steps.get("push");
+        Recorder.Span kv = steps.get("kv");
+        Recorder.Span notify = steps.get("notify");
+        if (push == null || kv == null || notify == null) {
+          continue;
+        }
+        lastPush = Math.max(lastPush, push.endedAt() - startedAt);
+        lastKv = Math.max(lastKv, kv.startedAt() - startedAt);
+        lastEnd = Math.max(lastEnd, notify.endedAt() - startedAt);
+        long ready = push.endedAt();
+        for (String dep : stack.dependsOn().get(service)) {
+          Recorder.Span depNotify = byService.getOrDefault(dep, Map.of()).get("notify");
+          if (depNotify != null) {
+            ready = Math.max(ready, depNotify.endedAt());
+          }
+        }
+        maxGate = Math.max(maxGate, kv.startedAt() - ready);
+      }
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("layer", k);
+      row.put("services", layer.size());
+      row.put("lastBuildPhaseDone", lastPush);
+      row.put("lastRolloutStart", lastKv);
+      row.put("lastEnd", lastEnd);
+      row.put("idealEnd", d.plan() + d.beforeGate() + (k + 1) * d.afterGate());
+      row.put("addedMillis", lastEnd - previousEnd - d.afterGate());
+      row.put("maxGateReactionMillis", maxGate);
+      out.add(row);
+      previousEnd = lastEnd;
+      k++;
+    }
+    return out;
+  }
+
+  /**
+   * The start-up burst from the histories (server timestamps, millis since the release started):
+   * when the release initiated its children and when they started, when each deployment scheduled
+   * its first step (resolve), and how many workflow tasks it completed before that.
+   */
+  private static Map<String, Object> startup(
+      WorkflowClient client, Recorder recorder, GeneratedStack stack, String env, long startedAt) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    String releaseId = WorkflowIds.release(env, stack.name(), "r" + stack.seed());
+    List<Long> initiated = new java.util.ArrayList<>();
+    List<Long> childStarted = new java.util.ArrayList<>();
+    for (HistoryEvent e : client.fetchHistory(releaseId).getEvents()) {
+      if (e.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+        initiated.add(millis(e) - startedAt);
+      } else if (e.getEventType() == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+        childStarted.add(millis(e) - startedAt);
+      }
+    }
+    java.util.Set<String> deployments = new java.util.TreeSet<>();
+    String prefix = "deploy/" + env + "/";
+    for (Recorder.Span span : recorder.spans()) {
+      if (span.workflowId().startsWith(prefix)) {
+        deployments.add(span.workflowId());
+      }
+    }
+    List<Long> resolveScheduled = new java.util.ArrayList<>();
+    List<Long> tasksBefore = new java.util.ArrayList<>();
+    List<Long> firstTaskStarted = new java.util.ArrayList<>();
+    for (String id : deployments) {
+      long tasks = 0;
+      boolean firstTask = true;
+      for (HistoryEvent e : client.fetchHistory(id).getEvents()) {
+        if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED && firstTask) {
+          firstTaskStarted.add(millis(e) - startedAt);
+          firstTask = false;
+        } else if (e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) {
+          tasks++;
+        } else if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+          resolveScheduled.add(millis(e) - startedAt);
+          tasksBefore.add(tasks);
+          break;
+        }
+      }
+    }
+    out.put("childInitiatedMillis", Stats.summary(initiated));
+    out.put("childStartedMillis", Stats.summary(childStarted));
+    out.put("deploymentFirstTaskStartedMillis", Stats.summary(firstTaskStarted));
+    out.put("resolveScheduledMillis", Stats.summary(resolveScheduled));
+    out.put("workflowTasksBeforeResolve", Stats.summary(tasksBefore));
+    return out;
+  }
+
+  private static long millis(HistoryEvent e) {
+    return e.getEventTime().getSeconds() * 1000 + e.getEventTime().getNanos() / 1_000_000;
   }
 
   static double round3(double value) {

@@ -43,6 +43,12 @@ record StepDurations(
         Math.round(plan * factor));
   }
 
+  /** The same with the health gate taking {@code millis}. */
+  StepDurations withHealth(long millis) {
+    return new StepDurations(
+        resolve, build, push, kv, commit, deploy, millis, finish, notification, plan);
+  }
+
   /** Every step a service runs before its release gate: lane is free, so resolve, build, push. */
   long beforeGate() {
     return resolve + build + push;

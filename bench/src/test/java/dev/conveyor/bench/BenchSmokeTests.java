@@ -25,7 +25,7 @@ class BenchSmokeTests {
   void everyScenarioRunsAtATinySizeAndWritesItsJson() throws Exception {
     List<Path> written = Bench.run("smoke", Map.of(), new Results(out));
 
-    assertThat(written).hasSize(4);
+    assertThat(written).hasSize(5);
     JsonNode overhead = read("overhead-6-x0.01.json").path("result");
     assertThat(overhead.path("outcome").asText()).isEqualTo("SUCCEEDED");
     // no release can beat the critical path: the bound is a lower bound
@@ -35,12 +35,21 @@ class BenchSmokeTests {
         .isGreaterThanOrEqualTo(overhead.path("sequentialLowerBoundMillis").asLong());
     assertThat(overhead.path("breakdown").path("gateReactionMillis").path("count").asInt())
         .isEqualTo(6);
+    assertThat(overhead.path("breakdown").path("layers")).hasSize(3);
+    assertThat(overhead.path("startup").path("resolveScheduledMillis").path("count").asInt())
+        .isEqualTo(6);
 
     JsonNode capacity = read("capacity-5-smoke.json").path("result");
     assertThat(capacity.path("completed").asInt()).isEqualTo(5);
     assertThat(capacity.path("errors").asInt()).isZero();
     assertThat(capacity.path("peakHeapUsedBytes").asLong()).isPositive();
     assertThat(capacity.path("workflowTaskScheduleToStartMillis")).isNotEmpty();
+
+    JsonNode ramp = read("capacity-5-smoke-ramp.json");
+    assertThat(ramp.path("parameters").path("start").asText()).isEqualTo("50.0 per second");
+    assertThat(ramp.path("parameters").path("stepMillis").path("health").asLong()).isEqualTo(100);
+    assertThat(ramp.path("result").path("completed").asInt()).isEqualTo(5);
+    assertThat(ramp.path("result").path("peakInFlight").asInt()).isBetween(1, 5);
 
     for (String gate : List.of("poll", "events")) {
       JsonNode health = read("health-" + gate + ".json");
