@@ -34,6 +34,9 @@ public final class BusyboxImages {
           "FROM scratch",
           "COPY busybox /bin/busybox",
           "COPY www /www",
+          // httpd runs as PID 1, which ignores SIGTERM, and has nothing to drain: without this
+          // every retired container would sit out Docker's whole stop timeout (10 s).
+          "STOPSIGNAL SIGKILL",
           "ENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \""
               + HTTP_PORT
               + "\", \"-h\","
