@@ -2,6 +2,7 @@ package dev.conveyor.workflows.job;
 
 import dev.conveyor.workflows.SearchAttributes;
 import dev.conveyor.workflows.WorkflowIds;
+import dev.conveyor.workflows.rollback.RollbackProgress;
 import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.JobResolveActivities;
 import dev.conveyor.workflows.steps.JobResolveActivities.JobResolveRequest;
@@ -9,7 +10,6 @@ import dev.conveyor.workflows.steps.Notifications;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.NotifyActivities.Notification;
-import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
 import dev.conveyor.workflows.steps.ResolvedJob;
 import dev.conveyor.workflows.steps.StepOptions;
 import io.temporal.failure.ActivityFailure;
@@ -38,18 +38,14 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
   private final NotifyActivities notifier =
       Workflow.newActivityStub(NotifyActivities.class, StepOptions.NOTIFY);
 
-  private final List<StepTiming> timings = new ArrayList<>();
+  private final RollbackProgress progress = new RollbackProgress("RESOLVE");
   private JobRollbackRequest request;
   private String workflowId;
-  private String phase = "RESOLVE";
-  private String detail;
-  private long phaseStarted;
 
   @Override
   public JobRollbackResult rollback(JobRollbackRequest request) {
     this.request = request;
     this.workflowId = Workflow.getInfo().getWorkflowId();
-    this.phaseStarted = Workflow.currentTimeMillis();
     if (request.reason() == null || request.reason().isBlank()) {
       throw fail("a rollback needs a reason (--reason)");
     }
@@ -61,20 +57,20 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
     JobRestorer restorer = new JobRestorer(workflowId);
     ResolvedJob resolved = null;
     try {
-      enter("RESOLVE", "reading the definitions");
+      progress.enter("RESOLVE", "reading the definitions");
       resolved =
           resolver.resolveJob(
               new JobResolveRequest(
                   request.definitions(), request.env(), request.job(), NO_SOURCE_COMMIT));
-      enter("COMMIT", "committing the earlier job definition");
+      progress.enter("COMMIT", "committing the earlier job definition");
       RollbackCommitResult restored =
           restorer.commit(resolved, null, request.to(), by, request.reason());
       Workflow.upsertTypedSearchAttributes(
           SearchAttributes.COMMIT.valueSet(
               restored.commit() == null ? restored.restoredFrom() : restored.commit()));
-      enter("KV", "KV back to " + restored.image());
+      progress.enter("KV", "KV back to " + restored.image());
       restorer.restoreKv(resolved, null, restored.image(), restored.commit());
-      enter(
+      progress.enter(
           "REGISTER",
           "registering "
               + restored.image()
@@ -83,9 +79,9 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
               + " with Chronos");
       JobRestorer.Reregistered back = restorer.reregister(resolved, restored);
       String current = restored.image() + " current again (" + back.summary() + ")";
-      enter("NOTIFY", current);
+      progress.enter("NOTIFY", current);
       notifyAll(resolved, "ROLLED_BACK", null, request.reason() + " (by " + by + ")", restored);
-      done("ROLLED_BACK", "rolled back", current);
+      progress.done("ROLLED_BACK", "rolled back", current);
       log.info("{}: {}", workflowId, current);
       return new JobRollbackResult(
           workflowId,
@@ -98,9 +94,8 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
           resolved.chronosName(),
           current);
     } catch (ActivityFailure failure) {
-      String at = phase.toLowerCase(Locale.ROOT);
+      String at = progress.failCurrent();
       String why = JobDeploymentWorkflowImpl.describe(failure);
-      timings.add(new StepTiming(at, "FAILED", Workflow.currentTimeMillis() - phaseStarted));
       String message =
           "rollback failed at " + at + ": " + why + " (asked: " + request.reason() + ")";
       if (resolved != null) {
@@ -110,30 +105,9 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
     }
   }
 
-  /** Starts a phase: the previous one is recorded as done. */
-  private void enter(String next, String what) {
-    long now = Workflow.currentTimeMillis();
-    if (!next.equals(phase)) {
-      timings.add(new StepTiming(phase.toLowerCase(Locale.ROOT), "SUCCEEDED", now - phaseStarted));
-    }
-    phase = next;
-    phaseStarted = now;
-    detail = what;
-    Workflow.upsertTypedSearchAttributes(
-        SearchAttributes.STEP.valueSet(next.toLowerCase(Locale.ROOT)));
-    Workflow.setCurrentDetails("rolling back: " + what);
-  }
-
-  private void done(String outcome, String status, String what) {
-    phase = outcome;
-    detail = what;
-    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet(status));
-    Workflow.setCurrentDetails(status + ": " + what);
-  }
-
   private ApplicationFailure fail(String message) {
     log.warn("{}: {}", workflowId, message);
-    done("FAILED", "failed", message);
+    progress.done("FAILED", "failed", message);
     return ApplicationFailure.newNonRetryableFailure(message, ROLLBACK_FAILED);
   }
 
@@ -160,7 +134,7 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
               failedStep,
               reason,
               by(),
-              List.copyOf(timings)));
+              progress.timings()));
     }
     String sent =
         Notifications.sendAll(notifier, notifications, JobDeploymentWorkflowImpl::describe);
@@ -184,7 +158,7 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
         request == null ? null : request.to(),
         request == null ? null : by(),
         request == null ? null : request.reason(),
-        phase,
-        detail);
+        progress.phase(),
+        progress.detail());
   }
 }

@@ -9,17 +9,15 @@ import dev.conveyor.workflows.lane.LaneMembership;
 import dev.conveyor.workflows.lane.Supersession;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
+import dev.conveyor.workflows.steps.Notifications;
 import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
 import dev.conveyor.workflows.steps.NotifyActivities.Notification;
-import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
 import dev.conveyor.workflows.steps.ResolveActivities;
 import dev.conveyor.workflows.steps.ResolveActivities.ResolveRequest;
 import dev.conveyor.workflows.steps.ResolvedDeployment;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.workflow.Async;
-import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,12 +45,9 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
   private final NotifyActivities notifier =
       Workflow.newActivityStub(NotifyActivities.class, ServiceDeploymentWorkflowImpl.NOTIFY);
 
-  private final List<StepTiming> timings = new ArrayList<>();
+  private final RollbackProgress progress = new RollbackProgress("WAITING");
   private ServiceRollbackRequest request;
   private String workflowId;
-  private String phase = "WAITING";
-  private String detail;
-  private long phaseStarted;
   private LaneMembership lane;
 
   @Override
@@ -71,8 +66,7 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
             request.env(),
             request.service(),
             request.to() == null ? NO_SOURCE_COMMIT : request.to());
-    detail = "waiting for lane " + lane.laneId();
-    Workflow.setCurrentDetails(detail);
+    progress.waiting("waiting for lane " + lane.laneId());
     lane.enter();
     Optional<Supersession> superseded = lane.awaitTurn(() -> false);
     if (superseded.isPresent()) {
@@ -90,21 +84,21 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
     Restorer restorer = new Restorer(workflowId);
     ResolvedDeployment resolved = null;
     try {
-      enter("RESOLVE", "reading the definitions");
+      progress.enter("RESOLVE", "reading the definitions");
       resolved =
           resolver.resolve(
               new ResolveRequest(
                   request.definitions(), request.env(), request.service(), NO_SOURCE_COMMIT));
       ResolvedDeployment definitions = resolved;
-      enter("COMMIT", "committing the earlier definition");
+      progress.enter("COMMIT", "committing the earlier definition");
       RollbackCommitResult restored =
           restorer.commit(definitions, request.rollbackOf(), request.to(), by, request.reason());
       Workflow.upsertTypedSearchAttributes(
           SearchAttributes.COMMIT.valueSet(
               restored.commit() == null ? restored.restoredFrom() : restored.commit()));
-      enter("KV", "KV back to " + restored.image());
+      progress.enter("KV", "KV back to " + restored.image());
       restorer.restoreKv(definitions, null, restored.image(), restored.commit());
-      enter(
+      progress.enter(
           "DEPLOY",
           "restoring "
               + restored.image()
@@ -113,9 +107,9 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
       TargetRequest back = restorer.restoredTarget(definitions, restored, false);
       Restorer.Redeployed redeployed = restorer.redeploy(definitions, back);
       String live = restored.image() + " live again (" + redeployed.health().summary() + ")";
-      enter("NOTIFY", live);
+      progress.enter("NOTIFY", live);
       notifyAll(definitions, "ROLLED_BACK", null, request.reason() + " (by " + by + ")", restored);
-      done(RollbackResult.ROLLED_BACK, "rolled back", live);
+      progress.done(RollbackResult.ROLLED_BACK, "rolled back", live);
       log.info("{}: {}", workflowId, live);
       return new RollbackResult(
           workflowId,
@@ -129,9 +123,8 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
           redeployed.deployment().deploymentId(),
           live);
     } catch (ActivityFailure failure) {
-      String at = phase.toLowerCase(Locale.ROOT);
+      String at = progress.failCurrent();
       String why = ServiceDeploymentWorkflowImpl.describe(failure);
-      timings.add(new StepTiming(at, "FAILED", Workflow.currentTimeMillis() - phaseStarted));
       String message =
           "rollback failed at " + at + ": " + why + " (asked: " + request.reason() + ")";
       if (resolved != null) {
@@ -141,37 +134,16 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
     }
   }
 
-  /** Starts a phase: the previous one is recorded as done. */
-  private void enter(String next, String what) {
-    long now = Workflow.currentTimeMillis();
-    if (!"WAITING".equals(phase)) {
-      timings.add(new StepTiming(phase.toLowerCase(Locale.ROOT), "SUCCEEDED", now - phaseStarted));
-    }
-    phase = next;
-    phaseStarted = now;
-    detail = what;
-    Workflow.upsertTypedSearchAttributes(
-        SearchAttributes.STEP.valueSet(next.toLowerCase(Locale.ROOT)));
-    Workflow.setCurrentDetails("rolling back: " + what);
-  }
-
-  private void done(String outcome, String status, String what) {
-    phase = outcome;
-    detail = what;
-    Workflow.upsertTypedSearchAttributes(SearchAttributes.STATUS.valueSet(status));
-    Workflow.setCurrentDetails(status + ": " + what);
-  }
-
   private ApplicationFailure fail(String message) {
     log.warn("{}: {}", workflowId, message);
-    done("FAILED", "failed", message);
+    progress.done("FAILED", "failed", message);
     return ApplicationFailure.newNonRetryableFailure(message, ROLLBACK_FAILED);
   }
 
   private RollbackResult endSuperseded(Supersession by) {
     String why =
         "not done: a newer deployment (" + by.byWorkflowId() + ") took the lane; nothing changed";
-    done(RollbackResult.SUPERSEDED, "superseded", why);
+    progress.done(RollbackResult.SUPERSEDED, "superseded", why);
     return new RollbackResult(
         workflowId,
         request.env(),
@@ -193,9 +165,9 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
       String reason,
       RollbackCommitResult restored) {
     List<NotifierSpec> specs = resolved.notifiers();
-    List<Promise<NotifyActivities.NotifyResult>> sends = new ArrayList<>();
+    List<Notification> notifications = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
-      Notification notification =
+      notifications.add(
           new Notification(
               specs.get(i),
               workflowId + "/" + outcome.toLowerCase(Locale.ROOT) + "/" + i,
@@ -208,18 +180,12 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
               failedStep,
               reason,
               by(),
-              List.copyOf(timings));
-      sends.add(Async.function(notifier::send, notification));
+              progress.timings()));
     }
-    for (Promise<NotifyActivities.NotifyResult> send : sends) {
-      try {
-        send.get();
-      } catch (ActivityFailure failure) {
-        log.warn(
-            "{}: a notification failed: {}",
-            workflowId,
-            ServiceDeploymentWorkflowImpl.describe(failure));
-      }
+    String sent =
+        Notifications.sendAll(notifier, notifications, ServiceDeploymentWorkflowImpl::describe);
+    if (sent.contains("; failed: ")) {
+      log.warn("{}: notifications: {}", workflowId, sent);
     }
   }
 
@@ -238,8 +204,8 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
         request == null ? null : request.to(),
         request == null ? null : by(),
         request == null ? null : request.reason(),
-        phase,
-        detail);
+        progress.phase(),
+        progress.detail());
   }
 
   @Override
