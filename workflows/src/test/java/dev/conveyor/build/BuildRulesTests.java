@@ -50,7 +50,10 @@ class BuildRulesTests {
                 "(?s)<dependency>\\s*<groupId>dev\\.conveyor</groupId>.*?</dependency>", "")
             .replace(
                 "</parent>",
-                "  <relativePath>" + root.resolve("pom.xml") + "</relativePath>\n  </parent>")
+                // relative: Maven 3.9 joins an absolute relativePath onto the module's directory
+                "  <relativePath>"
+                    + probe.toAbsolutePath().relativize(root.resolve("pom.xml"))
+                    + "</relativePath>\n  </parent>")
             .replaceFirst("<dependencies>", "<dependencies>\n" + BANNED);
     Files.writeString(probe.resolve("pom.xml"), modified);
     Files.copy(root.resolve(module).resolve(".pure-module"), probe.resolve(".pure-module"));
