@@ -39,7 +39,9 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
 import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,9 +61,15 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
 
   /**
    * Version marker of the lane: deployments recorded before it (version {@code DEFAULT_VERSION})
-   * replay without entering a lane, exactly as they ran.
+   * replay without entering a lane, exactly as they ran. Version {@link #LANE_AWAITED_FIRST} waits
+   * for the lane before the first step; since version {@link #LANE_OVERLAPPED} resolve, build and
+   * push (which change no environment) run while the lane is being entered, and the lane is awaited
+   * before the first step that does (the release gate, then KV).
    */
   static final String LANE_CHANGE = "service-lane";
+
+  static final int LANE_AWAITED_FIRST = 1;
+  static final int LANE_OVERLAPPED = 2;
 
   /**
    * Version marker of rollbacks (signal, update, automatic, bake window): deployments recorded
@@ -154,6 +162,8 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private String deploymentId;
   private String waitingFor;
   private LaneMembership lane;
+  private boolean laneOverlapped;
+  private Promise<Void> laneEntry;
   private GateProceed proceedSignal;
   private GateSkip skipSignal;
 
@@ -195,13 +205,17 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         SearchAttributes.ENV.valueSet(request.env()),
         SearchAttributes.COMMIT.valueSet(request.commit()),
         SearchAttributes.STATUS.valueSet("running"));
-    if (Workflow.getVersion(LANE_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+    int laneVersion = Workflow.getVersion(LANE_CHANGE, Workflow.DEFAULT_VERSION, LANE_OVERLAPPED);
+    if (laneVersion == Workflow.DEFAULT_VERSION) {
       return runSteps();
     }
     if (request.gate() != null) {
       Workflow.upsertTypedSearchAttributes(SearchAttributes.STACK.valueSet(request.gate().stack()));
     }
     lane = new LaneMembership(request.env(), request.service(), request.commit());
+    if (laneVersion >= LANE_OVERLAPPED) {
+      return runStepsWhileEnteringLane();
+    }
     waitingFor = "lane " + lane.laneId();
     Workflow.setCurrentDetails("waiting for " + waitingFor);
     lane.enter();
@@ -225,6 +239,79 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
     } finally {
       lane.leave();
     }
+  }
+
+  /**
+   * Since {@link #LANE_OVERLAPPED}: resolve, build and push run before the lane is this run's (none
+   * of them changes an environment; each is idempotent), the lane is entered meanwhile ({@link
+   * #enterLaneMeanwhile}) and {@link #awaitLaneTurn} waits for the turn before the first step that
+   * changes anything. The lane is left only once the entry has finished, so no ticket is left
+   * behind.
+   */
+  private DeployResult runStepsWhileEnteringLane() {
+    laneOverlapped = true;
+    try {
+      return runSteps();
+    } finally {
+      if (laneEntry != null) {
+        try {
+          laneEntry.get();
+        } catch (TemporalFailure notEntered) {
+          // nothing to leave; the failure, if it mattered, ended the steps already
+        }
+        lane.leave();
+      }
+    }
+  }
+
+  /**
+   * Since {@link #LANE_OVERLAPPED}: starts entering the lane on a workflow thread of its own, once.
+   * Called as the push is scheduled (or, when there is nothing to push, at {@link #awaitLaneTurn}),
+   * so the lane's round trips share the push's wait, and a deployment whose resolve or build fails
+   * never queues. Entering later than that would put them back on the critical path; entering
+   * earlier makes a burst of deployments (a release) slower: their lane traffic then competes with
+   * the workflow tasks that start the builds (docs/benchmarks.md).
+   */
+  private void enterLaneMeanwhile() {
+    if (laneOverlapped && laneEntry == null) {
+      laneEntry = Async.procedure(lane::enter);
+    }
+  }
+
+  /**
+   * Since {@link #LANE_OVERLAPPED}: after build and push, before the release gate and KV, waits
+   * until the lane is this run's. A rollback or an abort meanwhile ends the run with nothing
+   * changed; so do a release's skip and a newer commit superseding this one (its image stays
+   * built).
+   *
+   * @return the result when the run ends here, else null (the lane is held)
+   */
+  private DeployResult awaitLaneTurn(
+      ResolvedDeployment resolved, BuildResult built, String pinnedImage) {
+    if (!laneOverlapped) {
+      return null;
+    }
+    enterLaneMeanwhile();
+    if (!lane.granted()) {
+      waitingFor = "lane " + lane.laneId();
+      Workflow.setCurrentDetails("image ready; waiting for " + waitingFor);
+    }
+    cancellable = true;
+    laneEntry.get();
+    Optional<Supersession> superseded =
+        lane.awaitTurn(() -> skipSignal != null || abortRequested() || rollbackRequest != null);
+    cancellable = false;
+    waitingFor = null;
+    if (superseded.isPresent()) {
+      return endSuperseded(superseded.get());
+    }
+    if (!lane.granted()) {
+      if (skipSignal != null) {
+        return endSkipped(skipSignal.reason(), resolved, built, pinnedImage);
+      }
+      atBoundary(Step.KV);
+    }
+    return null;
   }
 
   private DeployResult runSteps() {
@@ -325,7 +412,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
       PushResult pushed =
           step(
               Step.PUSH,
-              () -> builder.push(new PushRequest(resolved.imageTag(), workflowId)),
+              () -> {
+                enterLaneMeanwhile();
+                return builder.push(new PushRequest(resolved.imageTag(), workflowId));
+              },
               PushResult::digest);
       digest = pushed.digest();
       pinnedImage = pushed.pinnedImage();
@@ -357,6 +447,10 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
   private DeployResult deployImage(
       ResolvedDeployment resolved, BuildResult built, String pinnedImage) {
     pinnedSoFar = pinnedImage;
+    DeployResult endedInLane = awaitLaneTurn(resolved, built, pinnedImage);
+    if (endedInLane != null) {
+      return endedInLane;
+    }
     if (request.gate() != null) {
       cancellable = true;
       String skipped = awaitGate(request.gate(), built, pinnedImage);
@@ -542,11 +636,16 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         reason);
   }
 
-  /** A newer commit of this service waits in the lane: nothing ran, nothing changed. */
+  /**
+   * A newer commit of this service waits in the lane: nothing changed (since {@link
+   * #LANE_OVERLAPPED} resolve, build and push may have run; their image stays in the registry).
+   */
   private DeployResult endSuperseded(Supersession by) {
     String reason = "superseded by " + WorkflowIds.shortCommit(by.byCommit());
-    for (Step step : Step.values()) {
-      tracker.skipped(step, reason);
+    for (StepStatus s : tracker.snapshot()) {
+      if (s.state() == StepState.PENDING || s.state() == StepState.RUNNING) {
+        tracker.skipped(s.step(), reason);
+      }
     }
     outcome = DeployResult.SUPERSEDED;
     log.info("{} {} ({})", workflowId, reason, by.byWorkflowId());

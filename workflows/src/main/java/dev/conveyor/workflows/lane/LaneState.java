@@ -8,6 +8,8 @@ package dev.conveyor.workflows.lane;
  * @param waiting the one deployment waiting (the newest), or null
  * @param grants how many deployments this lane has let through, over all its runs
  * @param supersessions how many waiting deployments were superseded, over all its runs
+ * @param newestGranted the newest ticket (by request time) the lane has let through, or null (and
+ *     null in state carried over by lanes from before the field existed)
  */
 public record LaneState(
     String env,
@@ -15,9 +17,10 @@ public record LaneState(
     LaneTicket holder,
     LaneTicket waiting,
     long grants,
-    long supersessions) {
+    long supersessions,
+    LaneTicket newestGranted) {
 
   public static LaneState empty(String env, String service) {
-    return new LaneState(env, service, null, null, 0, 0);
+    return new LaneState(env, service, null, null, 0, 0, null);
   }
 }

@@ -21,6 +21,10 @@ import org.slf4j.Logger;
  *   <li>{@code enter} on a free lane grants at once: the first to arrive runs.
  *   <li>{@code enter} on a busy lane: the newer of the new ticket and the waiting one (by request
  *       time) waits, the other is told it was superseded.
+ *   <li>{@code enter} of a ticket older than the newest one the lane has already let through: it is
+ *       told it was superseded by that one at once (since {@link #NEWEST_WINS}; deployments enter
+ *       once their image is pushed, so a slow build of an older commit can arrive after a newer
+ *       commit was granted, and must not be deployed over it).
  *   <li>{@code leave} from the holder frees the lane; the waiting ticket, if any, is granted next.
  *   <li>A holder that ended without leaving (terminated, timed out) is found by re-sending its
  *       grant every {@link #HOLDER_CHECK}: a signal to a closed run fails, and the lane moves on.
@@ -38,7 +42,15 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
    */
   static final long HISTORY_LIMIT = 2_000;
 
+  /**
+   * Version marker, read once per run: runs recorded before it (version {@code DEFAULT_VERSION})
+   * compare an entering ticket only with the waiting one, exactly as they did.
+   */
+  static final String NEWEST_WINS = "lane-newest-wins";
+
   private final Deque<Message> outbox = new ArrayDeque<>();
+  private boolean newestWins;
+  private LaneTicket newestGranted;
   private final List<Object> early = new ArrayList<>();
   private boolean started;
   private String laneId;
@@ -65,6 +77,9 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
     waiting = state.waiting();
     grants = state.grants();
     supersessions = state.supersessions();
+    newestWins =
+        Workflow.getVersion(NEWEST_WINS, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    newestGranted = state.newestGranted() != null ? state.newestGranted() : state.holder();
     started = true;
     // Signals that came with the first task may reach their handlers before this method runs; they
     // were kept aside and apply now, on top of the state carried over.
@@ -89,7 +104,7 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
         Workflow.await(Workflow::isEveryHandlerFinished);
         if (outbox.isEmpty() && !(holder == null && waiting != null)) {
           Workflow.continueAsNew(
-              new LaneState(env, service, holder, waiting, grants, supersessions));
+              new LaneState(env, service, holder, waiting, grants, supersessions, newestGranted));
         }
         continue;
       }
@@ -120,7 +135,9 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
     if (waiting != null && waiting.sameRun(ticket.workflowId(), ticket.runId())) {
       return;
     }
-    if (holder == null && waiting == null) {
+    if (newestWins && newestGranted != null && newestGranted.requestedAt() > ticket.requestedAt()) {
+      outbox.add(new Supersede(ticket, newestGranted));
+    } else if (holder == null && waiting == null) {
       holder = ticket;
       grant(ticket);
     } else if (waiting == null) {
@@ -153,6 +170,9 @@ public final class ServiceLaneWorkflowImpl implements ServiceLaneWorkflow {
 
   private void grant(LaneTicket ticket) {
     grants++;
+    if (newestGranted == null || ticket.newerThan(newestGranted)) {
+      newestGranted = ticket;
+    }
     scheduleHolderCheck();
     outbox.add(new Grant(ticket));
   }

@@ -344,9 +344,11 @@ class OperatorControlTests {
   }
 
   @Test
-  void aPausedDeploymentHoldsItsLaneAndAnAbortedWaiterLeavesItWithoutAStep() throws Exception {
+  void aPausedDeploymentHoldsItsLaneAndAnAbortedWaiterLeavesItHavingChangedNothing()
+      throws Exception {
     previousVersionLive();
-    signalDuring(Step.BUILD, Pausable.PAUSE, new OperatorAction("hold", "carol"));
+    // paused during push: it has entered its lane by then and stops before KV, holding the lane
+    signalDuring(Step.PUSH, Pausable.PAUSE, new OperatorAction("hold", "carol"));
     ServiceDeploymentWorkflow holder = start();
     awaitStatus(holder, s -> ServiceDeploymentWorkflowImpl.PAUSED.equals(s.outcome()));
     String newer = "fedcba9876543210fedcba9876543210fedcba98";
@@ -368,9 +370,11 @@ class OperatorControlTests {
     ApplicationFailure failure = failureOf(waiter);
     assertThat(failure.getType()).isEqualTo(ServiceDeploymentWorkflowImpl.ABORTED);
     assertThat(failure.getOriginalMessage())
-        .isEqualTo("aborted by dave: wrong branch, before step resolve; nothing had changed");
-    assertThat(steps.calls(Step.RESOLVE)).as("only the holder resolved").isEqualTo(1);
-    assertThat(steps.calls(Step.PUSH)).as("the holder is still paused").isZero();
+        .isEqualTo("aborted by dave: wrong branch, before step kv; nothing had changed");
+    assertThat(steps.calls(Step.BUILD)).as("both built before the lane").isEqualTo(2);
+    assertThat(steps.calls(Step.KV))
+        .as("the holder is still paused; the waiter never ran")
+        .isZero();
 
     holder.resume(new OperatorAction("", "carol"));
     DeployResult result = WorkflowStub.fromTyped(holder).getResult(DeployResult.class);

@@ -10,6 +10,7 @@ import dev.conveyor.workflows.deploy.DeployRequest;
 import dev.conveyor.workflows.deploy.DeployResult;
 import dev.conveyor.workflows.deploy.DeployStatus;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
 import dev.conveyor.workflows.testing.IdleMember;
@@ -23,6 +24,7 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Lane semantics through real deployments and recording fakes. Steps held on a latch make the
- * interleavings exact; the timeout turns a hang into a failure.
+ * interleavings exact; the timeout turns a hang into a failure. A deployment resolves, builds and
+ * pushes before its turn (none of that changes an environment); the lane serializes the steps from
+ * KV on, so the holder is held at {@code kv}, its first step inside the lane.
  */
 @Timeout(90)
 class ServiceLaneWorkflowTests {
@@ -38,6 +42,9 @@ class ServiceLaneWorkflowTests {
   static final String C2 = "2222222222222222222222222222222222222222";
   static final String C3 = "3333333333333333333333333333333333333333";
   static final String LANE = WorkflowIds.lane("qa", "billing");
+
+  /** The steps that change an environment: only these wait for the lane. */
+  static final Set<String> ENVIRONMENT_STEPS = Set.of("kv", "commit", "deploy", "health", "finish");
 
   TestWorkflowEnvironment env;
   RecordingSteps steps;
@@ -95,10 +102,15 @@ class ServiceLaneWorkflowTests {
     return steps.spans().stream().filter(s -> s.commit().equals(commit)).toList();
   }
 
-  /** Every step of {@code first} ended before any step of {@code second} began. */
+  List<Span> environmentSpansOf(String commit) {
+    return spansOf(commit).stream().filter(s -> ENVIRONMENT_STEPS.contains(s.step())).toList();
+  }
+
+  /** Every step of {@code first} ended before {@code second} changed anything. */
   void assertNoOverlap(String first, String second) {
     long lastOfFirst = spansOf(first).stream().mapToLong(Span::endSeq).max().orElseThrow();
-    long firstOfSecond = spansOf(second).stream().mapToLong(Span::startSeq).min().orElseThrow();
+    long firstOfSecond =
+        environmentSpansOf(second).stream().mapToLong(Span::startSeq).min().orElseThrow();
     assertThat(firstOfSecond)
         .as("the second deployment starts after the first ended: %s", steps.spans())
         .isGreaterThan(lastOfFirst);
@@ -107,7 +119,7 @@ class ServiceLaneWorkflowTests {
   @Test
   void ofThreeCommitsStartedTogetherTheFirstAndTheNewestRunAndTheMiddleOneIsSuperseded()
       throws InterruptedException {
-    steps.hold(C1, "build");
+    steps.hold(C1, "kv");
     ServiceDeploymentWorkflow first = start("billing", C1);
     awaitTrue(
         "the first deployment holds the lane",
@@ -119,14 +131,17 @@ class ServiceLaneWorkflowTests {
 
     DeployResult superseded = resultOf(second);
     LaneStatus meanwhile = lane().status();
-    steps.release(C1, "build");
+    steps.release(C1, "kv");
     DeployResult firstResult = resultOf(first);
     DeployResult thirdResult = resultOf(third);
 
     assertThat(superseded.outcome()).isEqualTo(DeployResult.SUPERSEDED);
     assertThat(superseded.reason()).isEqualTo("superseded by 333333333333");
-    assertThat(superseded.steps()).extracting(StepStatus::state).containsOnly(StepState.SKIPPED);
-    assertThat(spansOf(C2)).as("the superseded deployment touched nothing").isEmpty();
+    assertThat(superseded.steps())
+        .filteredOn(s -> s.step().ordinal() >= Step.KV.ordinal())
+        .extracting(StepStatus::state)
+        .containsOnly(StepState.SKIPPED);
+    assertThat(environmentSpansOf(C2)).as("the superseded deployment changed nothing").isEmpty();
     assertThat(meanwhile.holder().commit()).isEqualTo(C1);
     assertThat(meanwhile.waiting().commit()).isEqualTo(C3);
     assertThat(firstResult.outcome()).isEqualTo(DeployResult.SUCCEEDED);
@@ -139,7 +154,7 @@ class ServiceLaneWorkflowTests {
 
   @Test
   void anOlderCommitArrivingAfterANewerOneIsSupersededAtOnce() {
-    steps.hold(C1, "build");
+    steps.hold(C1, "kv");
     ServiceDeploymentWorkflow first = start("billing", C1);
     awaitTrue("the first holds the lane", () -> holder() != null);
     ServiceDeploymentWorkflow newer = start("billing", C3);
@@ -149,20 +164,98 @@ class ServiceLaneWorkflowTests {
 
     awaitTrue("the late ticket was refused", () -> lane().status().supersessions() == 1);
     assertThat(lane().status().waiting().commit()).isEqualTo(C3);
-    steps.release(C1, "build");
+    steps.release(C1, "kv");
     assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
     assertThat(resultOf(newer).outcome()).isEqualTo(DeployResult.SUCCEEDED);
   }
 
   @Test
+  void theNextDeploymentBuildsAndPushesWhileTheHolderIsDeploying() {
+    steps.hold(C1, "kv");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue("the first holds the lane", () -> holder() != null);
+    ServiceDeploymentWorkflow second = start("billing", C2);
+
+    awaitTrue("the second waits", () -> second.status().waitingFor() != null);
+    DeployStatus waiting = second.status();
+    assertThat(spansOf(C2)).extracting(Span::step).containsExactly("resolve", "build", "push");
+    assertThat(environmentSpansOf(C2)).isEmpty();
+    steps.release(C1, "kv");
+
+    assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(resultOf(second).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(waiting.waitingFor()).isEqualTo("lane " + LANE);
+    assertThat(waiting.steps())
+        .filteredOn(s -> s.step() == Step.PUSH)
+        .extracting(StepStatus::state)
+        .containsExactly(StepState.DONE);
+    assertNoOverlap(C1, C2);
+  }
+
+  @Test
+  void anOlderCommitWhoseBuildEndsAfterANewerOneWasLetThroughIsSupersededNotDeployedOverIt() {
+    steps.hold(C1, "build");
+    ServiceDeploymentWorkflow older = start("billing", C1);
+    awaitTrue("the older one is building", () -> steps.ran("billing", "resolve"));
+    ServiceDeploymentWorkflow newer = start("billing", C3);
+    assertThat(resultOf(newer).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+
+    steps.release(C1, "build");
+    DeployResult late = resultOf(older);
+
+    assertThat(late.outcome()).isEqualTo(DeployResult.SUPERSEDED);
+    assertThat(late.reason()).isEqualTo("superseded by 333333333333");
+    assertThat(spansOf(C1)).extracting(Span::step).containsExactly("resolve", "build", "push");
+    assertThat(late.steps())
+        .filteredOn(s -> s.step() == Step.PUSH)
+        .extracting(StepStatus::state)
+        .containsExactly(StepState.DONE);
+    assertThat(lane().status().grants()).isEqualTo(1);
+    assertThat(lane().status().supersessions()).isEqualTo(1);
+  }
+
+  /**
+   * Stores the histories {@link LaneReplayTests} replays: the lane and a deployment that built
+   * before its turn and one superseded on entry. Run with {@code -Dconveyor.record.histories=true}.
+   */
+  @Test
+  void recordsHistoriesOfDeploymentsThatBuildBeforeTheirTurnWhenAsked() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Boolean.getBoolean("conveyor.record.histories"), "set conveyor.record.histories=true");
+    steps.hold(C1, "build").hold(C2, "kv");
+    ServiceDeploymentWorkflow older = start("billing", C1);
+    awaitTrue("the older one is building", () -> steps.ran("billing", "resolve"));
+    ServiceDeploymentWorkflow newer = start("billing", C2);
+    awaitTrue("the newer one holds the lane", () -> holder() != null);
+    steps.release(C1, "build");
+    assertThat(resultOf(older).outcome()).isEqualTo(DeployResult.SUPERSEDED);
+    ServiceDeploymentWorkflow next = start("billing", C3);
+    awaitTrue("the next one waits", () -> next.status().waitingFor() != null);
+    steps.release(C2, "kv");
+    assertThat(resultOf(newer).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    assertThat(resultOf(next).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+
+    java.nio.file.Path dir = java.nio.file.Path.of("src/test/resources/histories");
+    write(dir, WorkflowIds.deployment("qa", "billing", C1), "deploy-superseded-on-entry.json");
+    write(dir, WorkflowIds.deployment("qa", "billing", C3), "deploy-built-before-turn.json");
+    write(dir, LANE, "lane-newest-wins.json");
+  }
+
+  private void write(java.nio.file.Path dir, String workflowId, String file) throws Exception {
+    java.nio.file.Files.writeString(
+        dir.resolve(file), env.getWorkflowClient().fetchHistory(workflowId).toJson(true));
+  }
+
+  @Test
   void aFailedDeploymentFreesTheLaneForTheNextOne() {
-    steps.hold(C1, "build").failAt("billing", "deploy", "422 Unprocessable Entity: bad cpus");
+    steps.hold(C1, "kv").failAt("billing", "deploy", "422 Unprocessable Entity: bad cpus");
     ServiceDeploymentWorkflow first = start("billing", C1);
     awaitTrue("the first holds the lane", () -> holder() != null);
     ServiceDeploymentWorkflow second = start("billing", C2);
     awaitTrue("the second waits", () -> lane().status().waiting() != null);
+    awaitTrue("the second says so", () -> second.status().waitingFor() != null);
     DeployStatus waiting = second.status();
-    steps.release(C1, "build");
+    steps.release(C1, "kv");
 
     assertThatThrownBy(() -> resultOf(first))
         .isInstanceOf(WorkflowFailedException.class)
@@ -176,15 +269,15 @@ class ServiceLaneWorkflowTests {
 
   @Test
   void deploymentsOfDifferentServicesDoNotWaitForEachOther() {
-    steps.hold(C1, "build");
+    steps.hold(C1, "kv");
     ServiceDeploymentWorkflow billing = start("billing", C1);
     awaitTrue("billing holds its lane", () -> holder() != null);
 
     DeployResult web = resultOf(start("web", C2));
 
     assertThat(web.outcome()).isEqualTo(DeployResult.SUCCEEDED);
-    assertThat(steps.ran("billing", "kv")).as("billing is still building").isFalse();
-    steps.release(C1, "build");
+    assertThat(steps.finished("billing", "kv")).as("billing is still at its KV step").isFalse();
+    steps.release(C1, "kv");
     assertThat(resultOf(billing).outcome()).isEqualTo(DeployResult.SUCCEEDED);
   }
 
@@ -210,22 +303,22 @@ class ServiceLaneWorkflowTests {
     WorkflowClient.start(lane::run, LaneState.empty("qa", "billing"));
     lane().enter(new LaneTicket("deploy/qa/billing/idle", idleRun, C1, 1));
     awaitTrue("the idle member holds the lane", () -> idle.grants() == 1);
+    long granted = env.currentTimeMillis();
     ServiceDeploymentWorkflow second = start("billing", C2);
     awaitTrue("the second waits", () -> lane().status().waiting() != null);
-    long before = env.currentTimeMillis();
 
     WorkflowStub.fromTyped(idle).terminate("operator stopped it");
     DeployResult result = resultOf(second);
 
     assertThat(result.outcome()).isEqualTo(DeployResult.SUCCEEDED);
-    assertThat(env.currentTimeMillis() - before)
-        .as("freed by the holder check, not by a leave")
+    assertThat(env.currentTimeMillis() - granted)
+        .as("freed by the holder check (due a check interval after the grant), not by a leave")
         .isGreaterThanOrEqualTo(ServiceLaneWorkflowImpl.HOLDER_CHECK.toMillis());
   }
 
   @Test
   void continuesAsNewWhenItsHistoryGrowsAndKeepsItsHolder() {
-    steps.hold(C1, "build");
+    steps.hold(C1, "kv");
     ServiceDeploymentWorkflow first = start("billing", C1);
     awaitTrue("the first holds the lane", () -> holder() != null);
     String firstRun = laneRunId();
@@ -237,7 +330,7 @@ class ServiceLaneWorkflowTests {
     awaitTrue("the lane continued as new", () -> !laneRunId().equals(firstRun));
     awaitTrue("the new run serves", () -> holder() != null);
     assertThat(holder().commit()).isEqualTo(C1);
-    steps.release(C1, "build");
+    steps.release(C1, "kv");
     assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
     DeployResult next = resultOf(start("billing", C3));
     assertThat(next.outcome()).isEqualTo(DeployResult.SUCCEEDED);
