@@ -33,6 +33,8 @@ public final class Bench {
         noop      the same commit deployed twice on the real Docker engine + registry
         smoke     every scenario at a tiny size (what the module's tests run)
       common: --out=<dir> (default bench/target/bench-results)
+              --server=patched|as-shipped (default patched: the in-process test server's
+              lock list removes from its newest end; see TestServerLockList)
       """;
 
   private static final Set<String> SCENARIOS =
@@ -87,6 +89,7 @@ public final class Bench {
   }
 
   static List<Path> run(String scenario, Map<String, String> o, Results results) throws Exception {
+    BenchServer.patchLockList(serverOption(o));
     List<Path> written = new ArrayList<>();
     switch (scenario) {
       case "overhead" -> {
@@ -166,36 +169,43 @@ public final class Bench {
         written.addAll(
             run(
                 "overhead",
-                Map.of(
-                    "services",
-                    "6",
-                    "depth",
-                    "3",
-                    "scale",
-                    "0.01",
-                    "sequential",
-                    "6",
-                    "warmup-scale",
-                    "0.01"),
+                withServer(
+                    o,
+                    Map.of(
+                        "services",
+                        "6",
+                        "depth",
+                        "3",
+                        "scale",
+                        "0.01",
+                        "sequential",
+                        "6",
+                        "warmup-scale",
+                        "0.01")),
                 results));
-        written.addAll(
-            run("capacity", Map.of("count", "5", "scale", "0.001", "label", "smoke"), results));
         written.addAll(
             run(
                 "capacity",
-                Map.of(
-                    "count",
-                    "5",
-                    "scale",
-                    "0.001",
-                    "start-rate",
-                    "50",
-                    "health",
-                    "100",
-                    "label",
-                    "smoke-ramp"),
+                withServer(o, Map.of("count", "5", "scale", "0.001", "label", "smoke")),
                 results));
-        written.addAll(run("health", Map.of("deployments", "2"), results));
+        written.addAll(
+            run(
+                "capacity",
+                withServer(
+                    o,
+                    Map.of(
+                        "count",
+                        "5",
+                        "scale",
+                        "0.001",
+                        "start-rate",
+                        "50",
+                        "health",
+                        "100",
+                        "label",
+                        "smoke-ramp")),
+                results));
+        written.addAll(run("health", withServer(o, Map.of("deployments", "2")), results));
       }
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
@@ -217,7 +227,30 @@ public final class Bench {
       String name, Map<String, Object> parameters, Map<String, Object> result, Results results) {
     Map<String, Object> shown = new LinkedHashMap<>(result);
     System.out.println(name + ": " + Results.toJson(shown));
-    return results.write(name, parameters, result);
+    Map<String, Object> recorded = new LinkedHashMap<>(parameters);
+    recorded.put("server", BenchServer.describeServer());
+    return results.write(name, recorded, result);
+  }
+
+  /** The smoke run's own options plus the caller's {@code --server}. */
+  private static Map<String, String> withServer(Map<String, String> o, Map<String, String> own) {
+    Map<String, String> merged = new HashMap<>(own);
+    if (o.containsKey("server")) {
+      merged.put("server", o.get("server"));
+    }
+    return merged;
+  }
+
+  /** {@code --server}: whether {@link TestServerLockList} is installed on each server. */
+  static boolean serverOption(Map<String, String> o) {
+    String value = o.getOrDefault("server", "patched").trim();
+    return switch (value) {
+      case "patched" -> true;
+      case "as-shipped" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "--server takes patched or as-shipped, got '" + value + "'");
+    };
   }
 
   private static int integer(Map<String, String> o, String name, String fallback) {

@@ -42,6 +42,20 @@ final class BenchServer implements AutoCloseable {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final Scope scope;
 
+  private static volatile boolean patchLockList = true;
+
+  /** Whether servers created from now on get {@link TestServerLockList} (the default). */
+  static void patchLockList(boolean patch) {
+    patchLockList = patch;
+  }
+
+  /** What the results record about the server the scenario ran on. */
+  static String describeServer() {
+    return patchLockList
+        ? "in-process test server, lock list patched (TestServerLockList)"
+        : "in-process test server as shipped";
+  }
+
   BenchServer(WorkerTuning tuning, Object buildActivities, Object... controlActivities) {
     registry
         .config()
@@ -67,6 +81,9 @@ final class BenchServer implements AutoCloseable {
             .reporter(new MicrometerClientStatsReporter(registry))
             .reportEvery(com.uber.m3.util.Duration.ofMillis(200));
     server = TestServer.createServer(true);
+    if (patchLockList) {
+      TestServerLockList.install(server);
+    }
     service =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder()

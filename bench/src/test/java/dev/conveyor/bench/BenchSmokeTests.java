@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.temporal.testserver.TestServer;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +28,8 @@ class BenchSmokeTests {
     List<Path> written = Bench.run("smoke", Map.of(), new Results(out));
 
     assertThat(written).hasSize(5);
+    assertThat(read("overhead-6-x0.01.json").path("parameters").path("server").asText())
+        .contains("lock list patched");
     JsonNode overhead = read("overhead-6-x0.01.json").path("result");
     assertThat(overhead.path("outcome").asText()).isEqualTo("SUCCEEDED");
     // no release can beat the critical path: the bound is a lower bound
@@ -75,7 +79,40 @@ class BenchSmokeTests {
   }
 
   @Test
+  void theLockListPatchInstallsOnThisSdksTestServerAndKeepsItsEvents() throws Exception {
+    try (TestServer.InProcessTestServer server = TestServer.createServer(true)) {
+      Object timer = field(server.getWorkflowService(), "selfAdvancingTimer");
+      int before = ((List<?>) field(timer, "lockEvents")).size();
+
+      TestServerLockList.install(server);
+
+      Object events = field(timer, "lockEvents");
+      assertThat(events).isInstanceOf(TestServerLockList.NewestFirstRemoval.class);
+      // the server's own lock (taken by createServer(true)) is still there
+      assertThat((List<?>) events).hasSize(before).isNotEmpty();
+    }
+  }
+
+  @Test
+  void theNewestFirstListRemovesExactlyTheObjectAskedFor() {
+    TestServerLockList.NewestFirstRemoval list = new TestServerLockList.NewestFirstRemoval();
+    Object first = new Object();
+    Object second = new Object();
+    Object third = new Object();
+    list.addAll(List.of(first, second, third));
+
+    assertThat(list.remove(second)).isTrue();
+    assertThat(list).containsExactly(first, third);
+    assertThat(list.remove(new Object())).isFalse();
+    assertThat(list).containsExactly(first, third);
+  }
+
+  @Test
   void aBadOptionIsRefusedWithTheArgumentNamed() {
+    assertThatThrownBy(() -> Bench.run("smoke", Map.of("server", "fast"), new Results(out)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--server")
+        .hasMessageContaining("fast");
     assertThatThrownBy(() -> Bench.options(new String[] {"overhead", "services=10"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("services=10");
@@ -83,6 +120,12 @@ class BenchSmokeTests {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--services")
         .hasMessageContaining("ten");
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
   }
 
   private JsonNode read(String name) throws Exception {
