@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * How a deployment ended when it did not fail: {@link #SUCCEEDED} (deployed and healthy), {@link
  * #SKIPPED} (its release closed the gate: nothing in the environment changed) or {@link
- * #SUPERSEDED} (a newer commit took its place in the lane: nothing ran at all). A failed deployment
+ * #SUPERSEDED} (a newer commit took its place in the lane: nothing changed). A failed deployment
  * ends the workflow with an {@code ApplicationFailure} naming the step and reason instead.
  *
  * @param definitionsCommit the config repo commit the definitions were read at
