@@ -25,9 +25,7 @@ import dev.conveyor.workflows.steps.KvActivities;
 import dev.conveyor.workflows.steps.KvActivities.KvRequest;
 import dev.conveyor.workflows.steps.KvActivities.KvResult;
 import dev.conveyor.workflows.steps.Notifications;
-import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
-import dev.conveyor.workflows.steps.NotifyActivities.Notification;
 import dev.conveyor.workflows.steps.NotifyActivities.StepTiming;
 import dev.conveyor.workflows.steps.ResolveActivities;
 import dev.conveyor.workflows.steps.ResolveActivities.ResolveRequest;
@@ -1185,28 +1183,22 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         timings.add(new StepTiming(s.step().label(), s.state().name(), s.millis()));
       }
     }
-    List<NotifierSpec> specs = resolved.notifiers();
-    List<Notification> notifications = new ArrayList<>();
-    for (int i = 0; i < specs.size(); i++) {
-      notifications.add(
-          new Notification(
-              specs.get(i),
-              workflowId + "/" + result.toLowerCase(java.util.Locale.ROOT) + "/" + i,
-              workflowId,
-              resolved.env(),
-              resolved.service(),
-              resolved.commit(),
-              image,
-              result,
-              failedStep,
-              reason,
-              request.requestedBy(),
-              timings));
-    }
-    String detail = Notifications.sendAll(notifier, notifications, failure -> describe(failure));
-    if (detail.contains("; failed: ")) {
-      log.warn("{}: notifications: {}", workflowId, detail);
-    }
+    String detail =
+        Notifications.notifyEach(
+            notifier,
+            resolved.notifiers(),
+            new Notifications.Event(
+                workflowId,
+                resolved.env(),
+                resolved.service(),
+                resolved.commit(),
+                image,
+                result,
+                failedStep,
+                reason,
+                request.requestedBy(),
+                timings),
+            ServiceDeploymentWorkflowImpl::describe);
     tracker.done(Step.NOTIFY, detail);
   }
 

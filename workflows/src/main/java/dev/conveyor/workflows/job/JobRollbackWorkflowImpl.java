@@ -7,17 +7,12 @@ import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.JobResolveActivities;
 import dev.conveyor.workflows.steps.JobResolveActivities.JobResolveRequest;
 import dev.conveyor.workflows.steps.Notifications;
-import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
-import dev.conveyor.workflows.steps.NotifyActivities.Notification;
 import dev.conveyor.workflows.steps.ResolvedJob;
 import dev.conveyor.workflows.steps.StepOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import org.slf4j.Logger;
 
 /**
@@ -118,29 +113,21 @@ public final class JobRollbackWorkflowImpl implements JobRollbackWorkflow {
       String failedStep,
       String reason,
       RollbackCommitResult restored) {
-    List<NotifierSpec> specs = resolved.notifiers();
-    List<Notification> notifications = new ArrayList<>();
-    for (int i = 0; i < specs.size(); i++) {
-      notifications.add(
-          new Notification(
-              specs.get(i),
-              workflowId + "/" + outcome.toLowerCase(Locale.ROOT) + "/" + i,
-              workflowId,
-              resolved.env(),
-              resolved.job(),
-              restored == null ? null : restored.commit(),
-              restored == null ? null : restored.image(),
-              outcome,
-              failedStep,
-              reason,
-              by(),
-              progress.timings()));
-    }
-    String sent =
-        Notifications.sendAll(notifier, notifications, JobDeploymentWorkflowImpl::describe);
-    if (sent.contains("; failed: ")) {
-      log.warn("{}: notifications: {}", workflowId, sent);
-    }
+    Notifications.notifyEach(
+        notifier,
+        resolved.notifiers(),
+        new Notifications.Event(
+            workflowId,
+            resolved.env(),
+            resolved.job(),
+            restored == null ? null : restored.commit(),
+            restored == null ? null : restored.image(),
+            outcome,
+            failedStep,
+            reason,
+            by(),
+            progress.timings()),
+        JobDeploymentWorkflowImpl::describe);
   }
 
   private String by() {

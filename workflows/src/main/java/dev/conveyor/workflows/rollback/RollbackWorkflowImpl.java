@@ -10,18 +10,13 @@ import dev.conveyor.workflows.lane.Supersession;
 import dev.conveyor.workflows.steps.DeployActivities.TargetRequest;
 import dev.conveyor.workflows.steps.GitOpsActivities.RollbackCommitResult;
 import dev.conveyor.workflows.steps.Notifications;
-import dev.conveyor.workflows.steps.NotifierSpec;
 import dev.conveyor.workflows.steps.NotifyActivities;
-import dev.conveyor.workflows.steps.NotifyActivities.Notification;
 import dev.conveyor.workflows.steps.ResolveActivities;
 import dev.conveyor.workflows.steps.ResolveActivities.ResolveRequest;
 import dev.conveyor.workflows.steps.ResolvedDeployment;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 
@@ -164,29 +159,21 @@ public final class RollbackWorkflowImpl implements RollbackWorkflow {
       String failedStep,
       String reason,
       RollbackCommitResult restored) {
-    List<NotifierSpec> specs = resolved.notifiers();
-    List<Notification> notifications = new ArrayList<>();
-    for (int i = 0; i < specs.size(); i++) {
-      notifications.add(
-          new Notification(
-              specs.get(i),
-              workflowId + "/" + outcome.toLowerCase(Locale.ROOT) + "/" + i,
-              workflowId,
-              resolved.env(),
-              resolved.service(),
-              restored == null ? null : restored.commit(),
-              restored == null ? null : restored.image(),
-              outcome,
-              failedStep,
-              reason,
-              by(),
-              progress.timings()));
-    }
-    String sent =
-        Notifications.sendAll(notifier, notifications, ServiceDeploymentWorkflowImpl::describe);
-    if (sent.contains("; failed: ")) {
-      log.warn("{}: notifications: {}", workflowId, sent);
-    }
+    Notifications.notifyEach(
+        notifier,
+        resolved.notifiers(),
+        new Notifications.Event(
+            workflowId,
+            resolved.env(),
+            resolved.service(),
+            restored == null ? null : restored.commit(),
+            restored == null ? null : restored.image(),
+            outcome,
+            failedStep,
+            reason,
+            by(),
+            progress.timings()),
+        ServiceDeploymentWorkflowImpl::describe);
   }
 
   private String by() {
