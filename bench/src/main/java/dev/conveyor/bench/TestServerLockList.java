@@ -25,7 +25,8 @@ final class TestServerLockList {
    * Installs the list on {@code server}.
    *
    * @throws IllegalStateException when the server's internals are not what this was written for
-   *     (another SDK version): the caller then runs on the server as it is and says so
+   *     (another SDK version): the benchmark stops rather than measure something else; {@code
+   *     --server=as-shipped} runs without the patch
    */
   static void install(TestServer.InProcessTestServer server) {
     try {

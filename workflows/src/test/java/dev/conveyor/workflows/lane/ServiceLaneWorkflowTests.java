@@ -9,7 +9,9 @@ import dev.conveyor.workflows.WorkflowIds;
 import dev.conveyor.workflows.deploy.DeployRequest;
 import dev.conveyor.workflows.deploy.DeployResult;
 import dev.conveyor.workflows.deploy.DeployStatus;
+import dev.conveyor.workflows.deploy.RollbackRequest;
 import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflow;
+import dev.conveyor.workflows.deploy.ServiceDeploymentWorkflowImpl;
 import dev.conveyor.workflows.deploy.Step;
 import dev.conveyor.workflows.deploy.StepState;
 import dev.conveyor.workflows.deploy.StepStatus;
@@ -21,6 +23,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.time.Duration;
 import java.util.List;
@@ -190,6 +193,32 @@ class ServiceLaneWorkflowTests {
         .extracting(StepStatus::state)
         .containsExactly(StepState.DONE);
     assertNoOverlap(C1, C2);
+  }
+
+  @Test
+  void aRollbackOfADeploymentWaitingForItsTurnEndsItWithNothingChangedAndFreesItsPlace() {
+    steps.hold(C1, "kv");
+    ServiceDeploymentWorkflow first = start("billing", C1);
+    awaitTrue("the first holds the lane", () -> holder() != null);
+    ServiceDeploymentWorkflow second = start("billing", C2);
+    awaitTrue("the second waits", () -> second.status().waitingFor() != null);
+
+    second.rollback(new RollbackRequest("wrong commit", "bob"));
+
+    assertThatThrownBy(() -> resultOf(second))
+        .isInstanceOf(WorkflowFailedException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ApplicationFailure.class,
+            f -> {
+              assertThat(f.getType()).isEqualTo(ServiceDeploymentWorkflowImpl.ROLLED_BACK);
+              assertThat(f.getOriginalMessage()).isEqualTo("rolled back: wrong commit");
+            });
+    assertThat(environmentSpansOf(C2)).as("nothing changed").isEmpty();
+    awaitTrue("the second left its place", () -> lane().status().waiting() == null);
+    steps.release(C1, "kv");
+    assertThat(resultOf(first).outcome()).isEqualTo(DeployResult.SUCCEEDED);
+    awaitTrue("the lane is free", () -> holder() == null);
   }
 
   @Test
