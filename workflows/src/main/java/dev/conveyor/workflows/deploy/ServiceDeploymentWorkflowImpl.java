@@ -51,8 +51,9 @@ import org.slf4j.Logger;
 
 /**
  * The eight steps in order; see docs/architecture.md for each step's idempotency and failures.
- * Before the first step the deployment waits for its lane (one deployment per env and service at a
- * time); in a release it also waits at the release gate between push and KV (docs/releases.md).
+ * Between push and KV the deployment waits for its lane (one deployment per env and service changes
+ * the environment at a time; resolve, build and push run before) and, in a release, then at the
+ * release gate (docs/releases.md).
  */
 public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWorkflow {
   private static final Logger log = Workflow.getLogger(ServiceDeploymentWorkflowImpl.class);
