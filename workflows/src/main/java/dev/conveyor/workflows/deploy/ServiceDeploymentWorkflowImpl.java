@@ -256,7 +256,7 @@ public final class ServiceDeploymentWorkflowImpl implements ServiceDeploymentWor
         try {
           laneEntry.get();
         } catch (TemporalFailure notEntered) {
-          // nothing to leave; the failure, if it mattered, ended the steps already
+          // not entered: leave() below has nothing to do; the failure already ended the steps
         }
         lane.leave();
       }
